@@ -1,0 +1,80 @@
+/** Stable error codes. Tests and apps branch on these, never on message text. */
+export type ErrorCode =
+  | 'options-invalid'
+  | 'input-invalid'
+  | 'input-unknown'
+  | 'input-missing'
+  | 'input-dtype'
+  | 'input-shape'
+  | 'model-fetch-failed'
+  | 'model-invalid'
+  | 'model-disposed'
+  | 'backend-unavailable'
+  | 'inference-failed'
+  | 'worker-crashed'
+  | 'runtime-disposed';
+
+export const ERROR_CODES: readonly ErrorCode[] = [
+  'options-invalid',
+  'input-invalid',
+  'input-unknown',
+  'input-missing',
+  'input-dtype',
+  'input-shape',
+  'model-fetch-failed',
+  'model-invalid',
+  'model-disposed',
+  'backend-unavailable',
+  'inference-failed',
+  'worker-crashed',
+  'runtime-disposed',
+];
+
+/** Plain-data form of an EdgeInferError, used to carry it across the worker boundary. */
+export interface SerializedError {
+  code: ErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export class EdgeInferError extends Error {
+  override readonly name = 'EdgeInferError';
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.details = details;
+  }
+
+  toJSON(): SerializedError {
+    return { code: this.code, message: this.message, details: { ...this.details } };
+  }
+}
+
+export function isEdgeInferError(value: unknown): value is EdgeInferError {
+  return value instanceof EdgeInferError;
+}
+
+/** Rebuilds an error that crossed the worker boundary; anything unexpected becomes `fallback`. */
+export function reviveError(value: unknown, fallback: ErrorCode = 'inference-failed'): EdgeInferError {
+  if (value instanceof EdgeInferError) return value;
+  if (isSerializedError(value)) return new EdgeInferError(value.code, value.message, value.details ?? {});
+  const message = value instanceof Error ? value.message : String(value);
+  return new EdgeInferError(fallback, message, {}, { cause: value });
+}
+
+/** Wraps a foreign error (ORT, fetch...) with a code, keeping typed errors as they are. */
+export function toEdgeInferError(value: unknown, code: ErrorCode, context: string): EdgeInferError {
+  if (value instanceof EdgeInferError) return value;
+  const message = value instanceof Error ? value.message : String(value);
+  return new EdgeInferError(code, `${context}: ${message}`, {}, { cause: value });
+}
+
+function isSerializedError(value: unknown): value is SerializedError {
+  if (typeof value !== 'object' || value === null) return false;
+  const code = (value as { code?: unknown }).code;
+  return typeof code === 'string' && (ERROR_CODES as readonly string[]).includes(code) &&
+    typeof (value as { message?: unknown }).message === 'string';
+}
