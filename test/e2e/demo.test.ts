@@ -1,0 +1,82 @@
+import type { Browser, Page } from 'playwright-core';
+import type { ViteDevServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { launchChromium, startDemoServer } from './serve.js';
+
+let server: ViteDevServer;
+let url: string;
+
+beforeAll(async () => {
+  ({ server, url } = await startDemoServer());
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+async function openDemo(browser: Browser): Promise<Page> {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${url}/`);
+  await page.waitForSelector('body[data-ready]', { timeout: 60_000 });
+  expect(errors).toEqual([]);
+  return page;
+}
+
+/** Draws a stroke through the given points (in 280×280 pad coordinates) with the mouse, as a person would. */
+async function draw(page: Page, points: [number, number][]) {
+  const box = (await page.locator('#pad').boundingBox())!;
+  const [first, ...rest] = points;
+  await page.mouse.move(box.x + first![0], box.y + first![1]);
+  await page.mouse.down();
+  for (const [x, y] of rest) await page.mouse.move(box.x + x, box.y + y, { steps: 8 });
+  await page.mouse.up();
+}
+
+async function predictionAfter(page: Page, count: number) {
+  await page.waitForSelector(`body[data-predictions="${count}"]`, { timeout: 60_000 });
+  return page.locator('#prediction').textContent();
+}
+
+describe.each([
+  { webgpu: true, expected: 'webgpu' },
+  { webgpu: false, expected: 'wasm' },
+])('demo page, Chromium with WebGPU $webgpu', ({ webgpu, expected }) => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchChromium(webgpu);
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  test(`draws digits and shows the prediction from the worker on ${expected}`, async () => {
+    const page = await openDemo(browser);
+    expect(await page.locator('#used').textContent()).toBe(expected);
+    const fallback = await page.locator('#fallback').textContent();
+    if (webgpu) expect(fallback).toBe('none');
+    else expect(fallback).toMatch(/^webgpu: /);
+
+    await draw(page, [[140, 40], [140, 240]]);
+    expect(await predictionAfter(page, 1)).toBe('1');
+    await page.click('#clear');
+    await draw(page, [[70, 60], [210, 60], [120, 240]]);
+    expect(await predictionAfter(page, 2)).toBe('7');
+
+    const bars = await page.locator('#bars li').allTextContents();
+    const total = bars.reduce((sum, text) => sum + Number.parseFloat(text), 0);
+    expect(bars).toHaveLength(10);
+    expect(total).toBeGreaterThan(99);
+    expect(total).toBeLessThan(101);
+    expect(await page.locator('#inference').textContent()).toMatch(/^\d+\.\d\d ms$/);
+  });
+
+  test('forcing WebGPU fails clearly when the browser has none', async () => {
+    const page = await openDemo(browser);
+    await page.selectOption('#backend', 'webgpu');
+    await page.waitForFunction(() => !/loading/.test(document.getElementById('status')!.textContent!), null, { timeout: 60_000 });
+    const status = await page.locator('#status').textContent();
+    if (webgpu) expect(status).toMatch(/^ready/);
+    else expect(status).toMatch(/^error: backend-unavailable/);
+  });
+});

@@ -1,0 +1,16 @@
+import { chromium, type Browser } from 'playwright-core';
+import { createServer, type ViteDevServer } from 'vite';
+import { chromiumArgs, chromiumPath } from '../chromium.js';
+
+/** The demo's own dev server (vite.config.ts) on a free port. */
+export async function startDemoServer(): Promise<{ server: ViteDevServer; url: string }> {
+  const server = await createServer({ configFile: 'vite.config.ts', server: { port: 0, strictPort: false }, logLevel: 'error' });
+  await server.listen();
+  const address = server.httpServer?.address();
+  if (!address || typeof address === 'string') throw new Error('demo server has no port');
+  return { server, url: `http://127.0.0.1:${address.port}` };
+}
+
+export function launchChromium(webgpu: boolean): Promise<Browser> {
+  return chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs({ webgpu }), headless: true });
+}

@@ -1,0 +1,38 @@
+import { expect, test } from 'vitest';
+import { EdgeInferError } from '../../src/errors.js';
+import { DEFAULTS, resolveOptions } from '../../src/options.js';
+
+test('defaults are documented values and frozen', () => {
+  const resolved = resolveOptions();
+  expect(resolved.backends).toEqual(['webgpu', 'wasm']);
+  expect(resolved.numThreads).toBe(0);
+  expect(resolved.wasmPaths).toBe('ort/');
+  expect(Object.isFrozen(DEFAULTS)).toBe(true);
+  expect(Object.isFrozen(resolved)).toBe(true);
+});
+
+test('keeps given values and drops duplicate backends', () => {
+  expect(resolveOptions({ backends: ['wasm', 'wasm'], numThreads: 2, wasmPaths: '/static/ort/' })).toMatchObject({
+    backends: ['wasm'],
+    numThreads: 2,
+    wasmPaths: '/static/ort/',
+  });
+});
+
+test.each([
+  ['null', null],
+  ['a string', 'fast'],
+  ['an unknown backend', { backends: ['webgl'] }],
+  ['no backends', { backends: [] }],
+  ['fractional threads', { numThreads: 1.5 }],
+  ['negative threads', { numThreads: -1 }],
+  ['a wasmPaths without trailing slash', { wasmPaths: '/ort' }],
+  ['a createWorker that is not a function', { createWorker: 'worker.js' }],
+])('rejects %s with options-invalid', (_, options) => {
+  expect(() => resolveOptions(options)).toThrow(EdgeInferError);
+  try {
+    resolveOptions(options);
+  } catch (error) {
+    expect((error as EdgeInferError).code).toBe('options-invalid');
+  }
+});
