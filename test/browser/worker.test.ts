@@ -44,12 +44,12 @@ test('a crashed worker rejects pending runs with worker-crashed, and the runtime
     },
   });
   const vad = await own.load({ url: MODELS.vad });
-  const pending = Array.from({ length: 200 }, (_, i) => vad.run(vadFeeds(seeded(512, i))));
   workers[0]!.postMessage({ crash: true });
-  const settled = await Promise.allSettled(pending);
-  const rejected = settled.filter((s) => s.status === 'rejected');
-  expect(rejected.length).toBeGreaterThan(0);
-  for (const s of rejected) expect((s.reason as EdgeInferError).code).toBe('worker-crashed');
+  const pending = Array.from({ length: 50 }, (_, i) => vad.run(vadFeeds(seeded(512, i))));
+  for (const s of await Promise.allSettled(pending)) {
+    expect(s.status).toBe('rejected');
+    expect(((s as PromiseRejectedResult).reason as EdgeInferError).code).toBe('worker-crashed');
+  }
   await expectCode(vad.run(vadFeeds(seeded(512, 1))), 'worker-crashed');
 
   const again = await own.load({ url: MODELS.vad });

@@ -1,0 +1,78 @@
+// Builds the example models, their test data and models/manifest.json.
+//
+//   node models/build.mjs [--force]
+//
+// Training is seeded, so repeated runs produce byte-identical files. --force also
+// re-synthesizes models/vad/speech.wav, which is otherwise kept as committed.
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildDigits } from './digits/train.mjs';
+import { buildForecast } from './forecast/train.mjs';
+import { sha256, signature } from './lib/onnx.mjs';
+import { checkSignature, createSession, toJson } from './lib/runtime.mjs';
+import { buildVad } from './vad/build.mjs';
+
+const ROOT = dirname(fileURLToPath(import.meta.url));
+const VERSION = '1.0.0';
+const force = process.argv.includes('--force');
+const log = (message) => console.log(message);
+
+async function timed(fn) {
+  const start = performance.now();
+  const result = await fn();
+  return { ...result, seconds: (performance.now() - start) / 1000 };
+}
+
+async function manifestEntry(result) {
+  const { id, file, bytes, source, licence, metrics, seconds, check, ...extra } = result;
+  const sig = extra.signature ?? signature(bytes);
+  delete extra.signature;
+  const session = await createSession(bytes);
+  checkSignature(id, session, sig);
+  await session.release();
+  return {
+    id,
+    version: VERSION,
+    file,
+    bytes: bytes.length,
+    sha256: sha256(bytes),
+    inputs: sig.inputs,
+    outputs: sig.outputs,
+    source,
+    licence,
+    ...extra,
+    metrics,
+  };
+}
+
+function summary(entries, results) {
+  const rows = entries.map((e, i) => {
+    const m = e.metrics;
+    const metric = {
+      digits: `accuracy ${m.testAccuracy?.toFixed(4)} (${m.testSamples} held out)`,
+      forecast: `MAE ${m.mae?.toFixed(3)} vs seasonal-naive ${m.seasonalNaiveMae?.toFixed(3)} ppm`,
+      vad: `frame agreement ${m.frameAgreement?.toFixed(4)} (${m.scoredFrames} frames)`,
+    }[e.id];
+    const diff = results[i].check ? results[i].check.maxAbsDiff.toExponential(1) : '-';
+    return [e.id, e.file, `${(e.bytes / 1024).toFixed(1)} KiB`, e.sha256.slice(0, 12), metric, diff, `${results[i].seconds.toFixed(1)} s`];
+  });
+  const header = ['model', 'file', 'size', 'sha256', 'held-out metric', 'ort diff', 'time'];
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (cells) => cells.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+const started = performance.now();
+const results = [
+  await timed(() => buildDigits(join(ROOT, 'digits'), log)),
+  await timed(() => buildForecast(join(ROOT, 'forecast'), log)),
+  await timed(() => buildVad(join(ROOT, 'vad'), { force, log })),
+];
+const entries = [];
+for (const result of results) entries.push(await manifestEntry(result));
+writeFileSync(join(ROOT, 'manifest.json'), toJson({ models: entries }));
+
+log('');
+log(summary(entries, results));
+log(`\nwrote models/manifest.json in ${((performance.now() - started) / 1000).toFixed(1)} s`);
