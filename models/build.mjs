@@ -11,6 +11,7 @@ import { buildDigits } from './digits/train.mjs';
 import { buildForecast } from './forecast/train.mjs';
 import { sha256, signature } from './lib/onnx.mjs';
 import { checkSignature, createSession, toJson } from './lib/runtime.mjs';
+import { buildTiny } from './tiny/build.mjs';
 import { buildVad } from './vad/build.mjs';
 
 const ROOT = dirname(fileURLToPath(import.meta.url));
@@ -72,6 +73,7 @@ const results = [
 const entries = [];
 for (const result of results) entries.push(await manifestEntry(result));
 writeFileSync(join(ROOT, 'manifest.json'), toJson({ models: entries }));
+buildTiny(join(ROOT, 'tiny')); // benchmark probe, not a product model: kept out of the manifest
 
 log('');
 log(summary(entries, results));

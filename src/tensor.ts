@@ -81,11 +81,11 @@ export function validateFeeds(modelId: string, inputs: readonly ValueInfo[], fee
   for (const name of Object.keys(record)) {
     if (!known.has(name)) fail('input-unknown', `unknown input "${name}"`, name);
   }
+  const missing = inputs.filter((v) => record[v.name] === undefined).map((v) => v.name);
+  if (missing.length > 0) fail('input-missing', `missing input ${missing.map((n) => `"${n}"`).join(', ')}`, missing[0]);
   const symbols = new Map<string, number>();
   return inputs.map((info) => {
-    const value = record[info.name];
-    if (value === undefined) fail('input-missing', `missing input "${info.name}"`, info.name);
-    const { data, dims } = unpack(value, info, fail);
+    const { data, dims } = unpack(record[info.name], info, fail);
     const arrayType = ARRAY_OF[info.dtype];
     if (data.constructor.name !== arrayType) {
       fail('input-dtype', `input "${info.name}" must be ${info.dtype} (${arrayType}), got ${data.constructor.name}`, info.name);
