@@ -69,8 +69,8 @@ export function formatSignature(inputs: readonly ValueInfo[]): string {
  * explicit dims. Throws an EdgeInferError naming the expected signature on the first problem.
  */
 export function validateFeeds(modelId: string, inputs: readonly ValueInfo[], feeds: unknown): Tensor[] {
-  const expected = `${modelId} expects { ${formatSignature(inputs)} }`;
   const fail = (code: ConstructorParameters<typeof EdgeInferError>[0], what: string, input?: string): never => {
+    const expected = `${modelId} expects { ${formatSignature(inputs)} }`;
     throw new EdgeInferError(code, `${what}; ${expected}`, { model: modelId, ...(input ? { input } : {}) });
   };
   if (typeof feeds !== 'object' || feeds === null || Array.isArray(feeds) || isTypedArray(feeds)) {

@@ -3,21 +3,19 @@ import { EdgeInferError } from '../errors.js';
 import type { WorkerApi } from './protocol.js';
 
 /**
- * One live worker. Every call races against the worker's death, so a crashed worker rejects pending and later
- * calls with `worker-crashed` instead of leaving them hanging (comlink alone would wait forever).
+ * One live worker. Calls in flight are tracked, so a crashed worker rejects pending and later calls with
+ * `worker-crashed` instead of leaving them hanging (comlink alone would wait forever).
  */
 export class WorkerClient {
   private readonly api: Remote<WorkerApi>;
-  private readonly dead: Promise<never>;
-  private kill!: (error: EdgeInferError) => void;
+  /** Rejecters of calls still waiting for the worker. */
+  private readonly pending = new Set<(error: EdgeInferError) => void>();
   private failure: EdgeInferError | undefined;
 
   constructor(
     private readonly worker: Worker,
     onCrash: (error: EdgeInferError) => void,
   ) {
-    this.dead = new Promise<never>((_, reject) => (this.kill = reject));
-    this.dead.catch(() => undefined);
     const crash = (message: string) => {
       if (this.failure) return;
       const error = new EdgeInferError('worker-crashed', `the inference worker stopped: ${message}; load models again to continue`);
@@ -38,14 +36,27 @@ export class WorkerClient {
 
   call<T>(fn: (api: Remote<WorkerApi>) => Promise<T>): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
-    return Promise.race([fn(this.api), this.dead]);
+    return new Promise<T>((resolve, reject) => {
+      this.pending.add(reject);
+      fn(this.api).then(
+        (value) => {
+          this.pending.delete(reject);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.pending.delete(reject);
+          reject(error);
+        },
+      );
+    });
   }
 
   /** Ends the worker; pending and later calls reject with `reason`. */
   stop(reason: EdgeInferError): void {
     if (this.failure) return;
     this.failure = reason;
-    this.kill(reason);
+    for (const reject of this.pending) reject(reason);
+    this.pending.clear();
     this.worker.terminate();
   }
 }

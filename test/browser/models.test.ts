@@ -107,7 +107,7 @@ type VadFeeds = Record<string, { data: Float32Array | BigInt64Array; dims: numbe
 async function runClip(ref: VadReference, step: (feeds: VadFeeds) => Promise<[number, Float32Array]>): Promise<number[]> {
   const samples = await speech();
   const { frameSamples: frame, contextSamples: context } = ref;
-  let state = new Float32Array(2 * 128);
+  let state: Float32Array = new Float32Array(2 * 128);
   const probabilities: number[] = [];
   for (let start = 0; start + frame <= samples.length; start += frame) {
     const input = new Float32Array(context + frame);
