@@ -27,7 +27,6 @@ export class Runtime {
   private generation = 0;
   private anonymous = 0;
   private disposed = false;
-  private readonly models = new Set<Model>();
   private readonly host: ModelHost = {
     run: (handle, generation, feeds, move) =>
       this.live(generation).call((api) => api.run(handle, move ? transfer(feeds, wholeBuffers(Object.values(feeds))) : feeds)),
@@ -49,9 +48,7 @@ export class Runtime {
     const generation = this.generation;
     await client.call(() => this.ready as Promise<WorkerEnv>);
     const reply = await client.call((api) => api.load(transfer({ id, source: request, backends }, moved)));
-    const model = new Model(id, reply, this.host, generation);
-    this.models.add(model);
-    return model;
+    return new Model(id, reply, this.host, generation);
   }
 
   /** What the worker found about this page: cross-origin isolation and WASM threads. */
@@ -66,7 +63,6 @@ export class Runtime {
     this.disposed = true;
     this.client?.stop(new EdgeInferError('runtime-disposed', 'the runtime was disposed'));
     this.client = undefined;
-    this.models.clear();
   }
 
   private connect(): WorkerClient {
