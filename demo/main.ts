@@ -5,7 +5,7 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const pad = $<HTMLCanvasElement>('pad');
 const backendSelect = $<HTMLSelectElement>('backend');
 const ctx = pad.getContext('2d', { willReadFrequently: true })!;
-const runtime = createRuntime();
+const runtime = createRuntime({ manifest: '/models/manifest.json' });
 let model: Model | undefined;
 let loading: Promise<void> = Promise.resolve();
 
@@ -19,8 +19,16 @@ async function loadModel(choice: string) {
   model = undefined;
   try {
     const backend = choice === 'auto' ? {} : { backend: choice as Backend };
-    model = await runtime.load({ url: '/models/digits/model.onnx', id: 'digits', ...backend });
+    model = await runtime.load('digits', {
+      ...backend,
+      onProgress: (e) => {
+        if (e.type === 'download') show('status', `downloading ${(e.loaded / 1024).toFixed(0)} of ${((e.total ?? 0) / 1024).toFixed(0)} KiB…`);
+        if (e.type === 'verify') show('status', 'verifying sha256…');
+        if (e.type === 'warning') show('fallback', e.message);
+      },
+    });
     show('used', model.backend);
+    show('source', `${model.source}${model.cached ? ' (cached in IndexedDB)' : ''}, version ${model.version}`);
     show('fallback', model.fallbackReason ?? 'none');
     show('status', `ready (${model.loadMs.toFixed(0)} ms to load)`);
     show('threads', String((await runtime.env()).numThreads));

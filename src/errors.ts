@@ -7,12 +7,20 @@ export type ErrorCode =
   | 'input-dtype'
   | 'input-shape'
   | 'model-fetch-failed'
+  | 'model-unavailable-offline'
+  | 'manifest-invalid'
+  | 'model-unknown'
+  | 'integrity-mismatch'
+  | 'aborted'
+  | 'storage-failed'
   | 'model-invalid'
   | 'model-disposed'
   | 'backend-unavailable'
   | 'inference-failed'
   | 'worker-crashed'
-  | 'runtime-disposed';
+  | 'runtime-disposed'
+  | 'quantize-unsupported'
+  | 'quantize-failed';
 
 export const ERROR_CODES: readonly ErrorCode[] = [
   'options-invalid',
@@ -22,12 +30,20 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'input-dtype',
   'input-shape',
   'model-fetch-failed',
+  'model-unavailable-offline',
+  'manifest-invalid',
+  'model-unknown',
+  'integrity-mismatch',
+  'aborted',
+  'storage-failed',
   'model-invalid',
   'model-disposed',
   'backend-unavailable',
   'inference-failed',
   'worker-crashed',
   'runtime-disposed',
+  'quantize-unsupported',
+  'quantize-failed',
 ];
 
 /** Plain-data form of an EdgeInferError, used to carry it across the worker boundary. */

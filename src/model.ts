@@ -1,7 +1,7 @@
 import { EdgeInferError } from './errors.js';
 import type { Backend } from './options.js';
 import { validateFeeds, type Tensor, type ValueInfo } from './tensor.js';
-import type { LoadReply, RunReply } from './worker/protocol.js';
+import type { LoadReply, LoadSourceKind, RunReply } from './worker/protocol.js';
 
 export interface RunOptions {
   /**
@@ -35,6 +35,12 @@ export class Model {
   readonly backend: Backend;
   /** Why preferred backends were skipped, e.g. no WebGPU adapter; `undefined` when the first choice worked. */
   readonly fallbackReason: string | undefined;
+  /** The manifest or cache version, when the model was loaded by id or with a sha256. */
+  readonly version: string | undefined;
+  /** Where the bytes came from: `'network'`, `'cache'` (IndexedDB) or `'bytes'` (passed in). */
+  readonly source: LoadSourceKind;
+  /** Whether the verified bytes are in the IndexedDB cache for the next load. */
+  readonly cached: boolean;
   /** Size of the model file in bytes. */
   readonly bytes: number;
   /** Time from the load request to a ready session, measured in the worker. */
@@ -50,6 +56,9 @@ export class Model {
   ) {
     this.id = id;
     this.handle = reply.handle;
+    this.version = reply.version;
+    this.source = reply.source;
+    this.cached = reply.cached;
     this.inputs = Object.freeze(reply.inputs.map((v) => Object.freeze({ ...v, dims: v.dims && Object.freeze([...v.dims]) })));
     this.outputs = Object.freeze(reply.outputs.map((v) => Object.freeze({ ...v, dims: v.dims && Object.freeze([...v.dims]) })));
     this.backend = reply.backend;

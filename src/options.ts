@@ -28,6 +28,43 @@ export interface RuntimeOptions {
    * @defaultValue the worker bundled with the SDK
    */
   createWorker?: () => Worker;
+  /**
+   * URL of the manifest that `load('<id>')` looks models up in, resolved against the page's base URL. A load can
+   * name another one with its own `manifest` option.
+   * @defaultValue `undefined` (loading by id then needs `manifest` in the load options)
+   */
+  manifest?: string;
+  /** The IndexedDB model cache. */
+  storage?: StorageOptions;
+  /**
+   * Download retries after network errors, 5xx and 429 answers (4xx fail at once), with exponential backoff.
+   * @defaultValue `3`
+   */
+  retries?: number;
+  /**
+   * First backoff delay in milliseconds; it doubles each retry, with jitter.
+   * @defaultValue `500`
+   */
+  retryDelayMs?: number;
+}
+
+export interface StorageOptions {
+  /**
+   * Byte limit for cached models; least recently used models are evicted whole to stay under it (and under the
+   * browser's own quota, read from `navigator.storage.estimate()`).
+   * @defaultValue `Infinity` (only the browser's quota limits it)
+   */
+  maxBytes?: number;
+  /**
+   * Ask the browser to keep this origin's storage when it runs short (`navigator.storage.persist()`), on the first load.
+   * @defaultValue `false`
+   */
+  persist?: boolean;
+  /**
+   * IndexedDB database name, for apps that run several independent runtimes.
+   * @defaultValue `'edge-infer'`
+   */
+  dbName?: string;
 }
 
 export interface ResolvedRuntimeOptions {
@@ -35,12 +72,19 @@ export interface ResolvedRuntimeOptions {
   readonly numThreads: number;
   readonly wasmPaths: string;
   readonly createWorker: (() => Worker) | undefined;
+  readonly manifest: string | undefined;
+  readonly storage: Readonly<Required<StorageOptions>>;
+  readonly retries: number;
+  readonly retryDelayMs: number;
 }
 
-export const DEFAULTS: Readonly<Omit<ResolvedRuntimeOptions, 'createWorker'>> = Object.freeze({
+export const DEFAULTS = Object.freeze({
   backends: Object.freeze(['webgpu', 'wasm'] as Backend[]),
   numThreads: 0,
   wasmPaths: 'ort/',
+  storage: Object.freeze({ maxBytes: Infinity, persist: false, dbName: 'edge-infer' }),
+  retries: 3,
+  retryDelayMs: 500,
 });
 
 export function resolveOptions(options: unknown = {}): ResolvedRuntimeOptions {
@@ -63,7 +107,33 @@ export function resolveOptions(options: unknown = {}): ResolvedRuntimeOptions {
   if (o.createWorker !== undefined && typeof o.createWorker !== 'function') {
     throw invalid('createWorker must be a function returning a Worker');
   }
-  return Object.freeze({ backends: Object.freeze([...new Set(backends)]), numThreads, wasmPaths, createWorker: o.createWorker });
+  if (o.manifest !== undefined && (typeof o.manifest !== 'string' || o.manifest === '')) throw invalid('manifest must be a URL string');
+  const retries = o.retries ?? DEFAULTS.retries;
+  const retryDelayMs = o.retryDelayMs ?? DEFAULTS.retryDelayMs;
+  if (!Number.isInteger(retries) || retries < 0 || retries > 20) throw invalid(`retries must be an integer from 0 to 20, got ${String(retries)}`);
+  if (typeof retryDelayMs !== 'number' || !(retryDelayMs >= 0)) throw invalid(`retryDelayMs must be a number >= 0, got ${String(retryDelayMs)}`);
+  return Object.freeze({
+    backends: Object.freeze([...new Set(backends)]),
+    numThreads,
+    wasmPaths,
+    createWorker: o.createWorker,
+    manifest: o.manifest,
+    storage: resolveStorage(o.storage),
+    retries,
+    retryDelayMs,
+  });
+}
+
+function resolveStorage(storage: unknown): Readonly<Required<StorageOptions>> {
+  if (storage !== undefined && (typeof storage !== 'object' || storage === null)) throw invalid('storage must be an object');
+  const s = (storage ?? {}) as StorageOptions;
+  const maxBytes = s.maxBytes ?? DEFAULTS.storage.maxBytes;
+  const persist = s.persist ?? DEFAULTS.storage.persist;
+  const dbName = s.dbName ?? DEFAULTS.storage.dbName;
+  if (typeof maxBytes !== 'number' || !(maxBytes >= 0)) throw invalid(`storage.maxBytes must be a number >= 0, got ${String(maxBytes)}`);
+  if (typeof persist !== 'boolean') throw invalid('storage.persist must be a boolean');
+  if (typeof dbName !== 'string' || dbName === '') throw invalid('storage.dbName must be a non-empty string');
+  return Object.freeze({ maxBytes, persist, dbName });
 }
 
 export function isBackend(value: unknown): value is Backend {

@@ -1,19 +1,25 @@
-import { transfer } from 'comlink';
+import { proxy, transfer } from 'comlink';
 import { EdgeInferError } from './errors.js';
+import { toLoadRequest, type LoadOptions, type LoadSource } from './load-options.js';
 import { Model, type ModelHost } from './model.js';
-import { isBackend, resolveOptions, type Backend, type ResolvedRuntimeOptions, type RuntimeOptions } from './options.js';
+import { resolveOptions, type ResolvedRuntimeOptions, type RuntimeOptions } from './options.js';
+import type { CachedModelInfo } from './store/store.js';
 import { wholeBuffers } from './tensor.js';
 import { WorkerClient } from './worker/client.js';
-import type { WorkerEnv } from './worker/protocol.js';
+import type { StorageUsage, WorkerEnv } from './worker/protocol.js';
 import { installErrorTransfer } from './worker/transfer.js';
 
-/** Where a model comes from: a URL, or its bytes. */
-export type LoadSource = ({ url: string } | { bytes: ArrayBuffer | Uint8Array }) & {
-  /** Name used in errors and telemetry. @defaultValue the URL, or `model-<n>` for bytes */
-  id?: string;
-  /** Force one backend; loading fails with `backend-unavailable` if it cannot run the model. */
-  backend?: Backend;
-};
+/** The model cache, as `runtime.storage`. */
+export interface RuntimeStorage {
+  /** Cached models (complete and partial downloads): id, version, sha256, bytes, lastUsed. */
+  list(): Promise<CachedModelInfo[]>;
+  /** Bytes used against the configured limit, the browser's estimate, and whether storage is persistent. */
+  usage(): Promise<StorageUsage & { persisted: boolean | undefined }>;
+  /** Deletes every cached version of a model; resolves with how many there were. */
+  delete(id: string): Promise<number>;
+  /** Deletes every cached model and manifest. */
+  clear(): Promise<void>;
+}
 
 export function createRuntime(options?: RuntimeOptions): Runtime {
   return new Runtime(options);
@@ -26,6 +32,7 @@ export class Runtime {
   private ready: Promise<WorkerEnv> | undefined;
   private generation = 0;
   private anonymous = 0;
+  private nextRequest = 1;
   private disposed = false;
   private readonly host: ModelHost = {
     run: (handle, generation, feeds, move) =>
@@ -41,15 +48,42 @@ export class Runtime {
     this.options = resolveOptions(options);
   }
 
-  /** Loads a model into the worker and resolves when its session is ready. */
-  async load(source: LoadSource): Promise<Model> {
-    const { id, request, backends, moved } = this.parseSource(source);
+  /**
+   * Loads a model and resolves when its session is ready: `load('digits')` looks the id up in the manifest and
+   * serves it from the IndexedDB cache when it can; `load({ url, sha256 })` and `load({ bytes })` name it directly.
+   */
+  async load(source: string | LoadSource, options: LoadOptions = {}): Promise<Model> {
+    const { request, moved } = toLoadRequest(source, options, this.options, baseUrl(), () => `model-${++this.anonymous}`);
+    if (options.signal?.aborted) throw new EdgeInferError('aborted', `loading "${request.id}" was aborted before it started`);
     const client = this.connect();
     const generation = this.generation;
-    await client.call(() => this.ready as Promise<WorkerEnv>);
-    const reply = await client.call((api) => api.load(transfer({ id, source: request, backends }, moved)));
-    return new Model(id, reply, this.host, generation);
+    const requestId = this.nextRequest++;
+    const onAbort = () => void client.call((api) => api.abort(requestId)).catch(() => undefined);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await client.call(() => this.ready as Promise<WorkerEnv>);
+      const events = options.onProgress ? proxy(options.onProgress) : undefined;
+      const reply = await client.call((api) => api.load(transfer({ ...request, requestId }, moved), events));
+      return new Model(request.id, reply, this.host, generation);
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+    }
   }
+
+  /** The IndexedDB model cache. */
+  readonly storage: RuntimeStorage = {
+    list: () => this.connect().call((api) => api.storageList()),
+    usage: async () => {
+      const usage = await this.connect().call((api) => api.storageUsage());
+      const persisted = await globalThis.navigator?.storage?.persisted?.().catch(() => undefined);
+      return { ...usage, persisted };
+    },
+    delete: (id) => {
+      if (typeof id !== 'string' || id === '') return Promise.reject(new EdgeInferError('options-invalid', 'storage.delete() needs a model id'));
+      return this.connect().call((api) => api.storageDelete(id));
+    },
+    clear: () => this.connect().call((api) => api.storageClear()),
+  };
 
   /** What the worker found about this page: cross-origin isolation and WASM threads. */
   async env(): Promise<WorkerEnv> {
@@ -78,7 +112,10 @@ export class Runtime {
     this.client = client;
     this.generation++;
     const wasmPaths = new URL(this.options.wasmPaths, baseUrl()).href;
-    this.ready = client.call((api) => api.init({ wasmPaths, numThreads: this.options.numThreads }));
+    const { storage, retries, retryDelayMs, numThreads } = this.options;
+    const config = { wasmPaths, numThreads, storage: { dbName: storage.dbName, maxBytes: storage.maxBytes, retries, retryDelayMs } };
+    this.ready = client.call((api) => api.init(config));
+    if (storage.persist) void navigator.storage?.persist?.().catch(() => false);
     this.ready.catch(() => undefined);
     return client;
   }
@@ -90,26 +127,6 @@ export class Runtime {
       throw new EdgeInferError('worker-crashed', 'the worker that held this model stopped; load the model again');
     }
     return client;
-  }
-
-  private parseSource(source: LoadSource) {
-    if (typeof source !== 'object' || source === null) {
-      throw new EdgeInferError('options-invalid', `load() expects { url } or { bytes }, got ${source === null ? 'null' : typeof source}`);
-    }
-    if (source.backend !== undefined && !isBackend(source.backend)) {
-      throw new EdgeInferError('options-invalid', `backend must be 'webgpu' or 'wasm', got ${JSON.stringify(source.backend)}`);
-    }
-    const backends = source.backend ? [source.backend] : this.options.backends;
-    if ('url' in source && typeof source.url === 'string' && source.url !== '') {
-      const url = new URL(source.url, baseUrl()).href;
-      return { id: source.id ?? source.url, request: { url }, backends, moved: [] };
-    }
-    if ('bytes' in source && (source.bytes instanceof ArrayBuffer || source.bytes instanceof Uint8Array)) {
-      // Copy so the caller's buffer stays usable, then move the copy.
-      const bytes = (source.bytes instanceof Uint8Array ? source.bytes : new Uint8Array(source.bytes)).slice().buffer;
-      return { id: source.id ?? `model-${++this.anonymous}`, request: { bytes }, backends, moved: [bytes] };
-    }
-    throw new EdgeInferError('options-invalid', 'load() expects { url: string } or { bytes: ArrayBuffer | Uint8Array }');
   }
 }
 

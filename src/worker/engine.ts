@@ -4,11 +4,14 @@ import type { Backend } from '../options.js';
 import type { Dtype, Tensor, TypedArray, ValueInfo } from '../tensor.js';
 import { availability } from './backend.js';
 import { readSignature, type Signature } from './onnx-signature.js';
-import type { InitConfig, LoadReply, LoadRequest, RunReply, WorkerEnv } from './protocol.js';
+import type { InitConfig, LoadEvent, LoadReply, LoadRequest, RunReply, WorkerEnv } from './protocol.js';
+import { ModelSources } from './sources.js';
 
 interface Entry {
   id: string;
   session: ort.InferenceSession;
+  /** Lets the store evict this model's bytes again once the session is gone. */
+  release: () => void;
   /** Tail of this session's run queue: runs on one session never overlap. */
   queue: Promise<unknown>;
 }
@@ -16,9 +19,17 @@ interface Entry {
 /** Owns the onnxruntime-web sessions of one worker. */
 export class Engine {
   private readonly sessions = new Map<number, Entry>();
+  private readonly loads = new Map<number, AbortController>();
   private nextHandle = 1;
+  private sources: ModelSources | undefined;
+
+  get storage(): ModelSources {
+    if (!this.sources) throw new EdgeInferError('runtime-disposed', 'the worker was not initialized');
+    return this.sources;
+  }
 
   init(config: InitConfig): WorkerEnv {
+    this.sources = new ModelSources(config.storage);
     ort.env.wasm.wasmPaths = config.wasmPaths;
     ort.env.wasm.proxy = false; // this worker replaces ORT's own proxy worker
     if (config.numThreads > 0) ort.env.wasm.numThreads = config.numThreads;
@@ -27,23 +38,43 @@ export class Engine {
     return { crossOriginIsolated: isolated, numThreads: threads };
   }
 
-  async load(request: LoadRequest): Promise<LoadReply> {
+  async load(request: LoadRequest, emit: (event: LoadEvent) => void = () => undefined): Promise<LoadReply> {
     const start = performance.now();
-    const bytes = 'url' in request.source ? await fetchModel(request.id, request.source.url) : new Uint8Array(request.source.bytes);
-    if (bytes.byteLength === 0) throw new EdgeInferError('model-invalid', `model "${request.id}" is empty (0 bytes)`, { model: request.id });
-    const { session, backend, reasons } = await createSession(request.id, bytes, request.backends);
-    const handle = this.nextHandle++;
-    this.sessions.set(handle, { id: request.id, session, queue: Promise.resolve() });
-    const signature = readSignatureOr(bytes, session);
-    return {
-      handle,
-      inputs: signature.inputs,
-      outputs: signature.outputs,
-      backend,
-      ...(reasons.length > 0 ? { fallbackReason: reasons.join('; ') } : {}),
-      bytes: bytes.byteLength,
-      loadMs: performance.now() - start,
-    };
+    const controller = new AbortController();
+    this.loads.set(request.requestId, controller);
+    try {
+      const fetched = await this.storage.fetch(request, controller.signal, emit);
+      const { bytes } = fetched;
+      if (bytes.byteLength === 0) throw new EdgeInferError('model-invalid', `model "${request.id}" is empty (0 bytes)`, { model: request.id });
+      const { session, backend, reasons } = await createSession(request.id, bytes, request.backends);
+      if (controller.signal.aborted) {
+        await session.release();
+        throw new EdgeInferError('aborted', `loading model "${request.id}" was aborted`);
+      }
+      const handle = this.nextHandle++;
+      const release = this.storage.hold(request.id, fetched.version);
+      this.sessions.set(handle, { id: request.id, session, release, queue: Promise.resolve() });
+      const signature = readSignatureOr(bytes, session);
+      emit({ type: 'ready', id: request.id, version: fetched.version, source: fetched.source, cached: fetched.cached, backend });
+      return {
+        handle,
+        version: fetched.version,
+        source: fetched.source,
+        cached: fetched.cached,
+        inputs: signature.inputs,
+        outputs: signature.outputs,
+        backend,
+        ...(reasons.length > 0 ? { fallbackReason: reasons.join('; ') } : {}),
+        bytes: bytes.byteLength,
+        loadMs: performance.now() - start,
+      };
+    } finally {
+      this.loads.delete(request.requestId);
+    }
+  }
+
+  abort(requestId: number): void {
+    this.loads.get(requestId)?.abort();
   }
 
   run(handle: number, feeds: Record<string, Tensor>): Promise<RunReply> {
@@ -58,6 +89,7 @@ export class Engine {
     if (!entry) return;
     this.sessions.delete(handle);
     await entry.queue;
+    entry.release();
     await entry.session.release();
   }
 
@@ -66,21 +98,6 @@ export class Engine {
     if (!entry) throw new EdgeInferError('model-disposed', `model handle ${handle} was disposed or never loaded`);
     return entry;
   }
-}
-
-async function fetchModel(id: string, url: string): Promise<Uint8Array> {
-  let response: Response;
-  try {
-    response = await fetch(url);
-  } catch (error) {
-    throw new EdgeInferError('model-fetch-failed', `could not fetch model "${id}" from ${url}: ${String(error)}`, { model: id, url });
-  }
-  if (!response.ok) {
-    throw new EdgeInferError('model-fetch-failed', `fetching model "${id}" from ${url} answered HTTP ${response.status}; expected 200`, {
-      model: id, url, status: response.status,
-    });
-  }
-  return new Uint8Array(await response.arrayBuffer());
 }
 
 async function createSession(id: string, bytes: Uint8Array, backends: readonly Backend[]) {

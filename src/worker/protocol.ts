@@ -1,11 +1,20 @@
 // The typed contract between the main thread and the worker. Imported with `import type` on both sides.
 import type { Backend } from '../options.js';
+import type { CachedModelInfo } from '../store/store.js';
 import type { Tensor, ValueInfo } from '../tensor.js';
 
 export interface InitConfig {
   /** Absolute URL prefix of the onnxruntime-web wasm files. */
   wasmPaths: string;
   numThreads: number;
+  storage: StorageConfig;
+}
+
+export interface StorageConfig {
+  dbName: string;
+  maxBytes: number;
+  retries: number;
+  retryDelayMs: number;
 }
 
 export interface WorkerEnv {
@@ -15,15 +24,44 @@ export interface WorkerEnv {
 }
 
 export interface LoadRequest {
+  /** Lets `abort(requestId)` find this load. */
+  requestId: number;
   id: string;
-  /** Absolute URL to fetch the model from, or the model bytes themselves. */
-  source: { url: string } | { bytes: ArrayBuffer };
+  source:
+    | { kind: 'bytes'; bytes: ArrayBuffer }
+    /** Without sha256 the bytes cannot be verified, so they are not cached. */
+    | { kind: 'url'; url: string; sha256?: string; size?: number; version?: string }
+    | { kind: 'manifest'; manifest: string; version?: string };
   /** Backends to try in order. */
   backends: readonly Backend[];
 }
 
+/** Where a load got its bytes: the network, the IndexedDB cache, or the caller (`{ bytes }`). */
+export type LoadSourceKind = 'network' | 'cache' | 'bytes';
+
+/** Progress of one load, in order: download*, verify, cached, ready; warnings may come at any point. */
+export type LoadEvent =
+  | { type: 'download'; id: string; loaded: number; total: number | undefined }
+  | { type: 'verify'; id: string }
+  | { type: 'cached'; id: string; bytes: number }
+  | { type: 'ready'; id: string; version: string | undefined; source: LoadSourceKind; cached: boolean; backend: Backend }
+  | { type: 'warning'; id: string; code: 'quota-exceeded' | 'storage-failed' | 'cache-corrupt' | 'update-failed'; message: string };
+
+export interface StorageUsage {
+  /** Bytes of model data this runtime keeps in IndexedDB (partial downloads included). */
+  bytes: number;
+  /** The configured limit (`storage.maxBytes`). */
+  limit: number;
+  /** What the browser reports for the whole origin, if it does. */
+  estimate: { usage: number; quota: number } | undefined;
+}
+
 export interface LoadReply {
   handle: number;
+  version: string | undefined;
+  source: LoadSourceKind;
+  /** Whether the verified bytes are now in the IndexedDB cache. */
+  cached: boolean;
   inputs: ValueInfo[];
   outputs: ValueInfo[];
   backend: Backend;
@@ -41,7 +79,12 @@ export interface RunReply {
 
 export interface WorkerApi {
   init(config: InitConfig): Promise<WorkerEnv>;
-  load(request: LoadRequest): Promise<LoadReply>;
+  load(request: LoadRequest, onEvent?: (event: LoadEvent) => void): Promise<LoadReply>;
+  abort(requestId: number): Promise<void>;
+  storageList(): Promise<CachedModelInfo[]>;
+  storageUsage(): Promise<StorageUsage>;
+  storageDelete(id: string): Promise<number>;
+  storageClear(): Promise<void>;
   run(handle: number, feeds: Record<string, Tensor>): Promise<RunReply>;
   release(handle: number): Promise<void>;
 }

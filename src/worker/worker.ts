@@ -10,7 +10,12 @@ const engine = new Engine();
 
 const api: WorkerApi = {
   init: async (config) => engine.init(config),
-  load: (request) => engine.load(request),
+  load: (request, onEvent) => engine.load(request, onEvent),
+  abort: async (requestId) => engine.abort(requestId),
+  storageList: () => engine.storage.list(),
+  storageUsage: () => engine.storage.usage(),
+  storageDelete: (id) => engine.storage.delete(id),
+  storageClear: () => engine.storage.clear(),
   async run(handle, feeds) {
     const reply = await engine.run(handle, feeds);
     return transfer(reply, wholeBuffers(Object.values(reply.outputs)));

@@ -2,7 +2,7 @@ import { afterAll, expect, test } from 'vitest';
 import { createRuntime, EdgeInferError } from '../../src/index.js';
 import { expectCode, MODELS, seeded, vadFeeds } from './helpers.js';
 
-const runtime = createRuntime({ backends: ['wasm'] });
+const runtime = createRuntime({ backends: ['wasm'], retryDelayMs: 1 });
 afterAll(() => runtime.dispose());
 
 test('a 404 is model-fetch-failed with the status', async () => {
@@ -25,7 +25,7 @@ test('bytes that are not an ONNX model are model-invalid', async () => {
 test('bad load arguments are options-invalid', async () => {
   await expectCode(runtime.load(null as never), 'options-invalid');
   await expectCode(runtime.load({ url: '' }), 'options-invalid');
-  await expectCode(runtime.load({ url: MODELS.digits, backend: 'webgl' as never }), 'options-invalid');
+  await expectCode(runtime.load({ url: MODELS.digits }, { backend: 'webgl' as never }), 'options-invalid');
   expect(() => createRuntime({ backends: ['cuda' as never] })).toThrow(EdgeInferError);
 });
 

@@ -1,0 +1,82 @@
+import { EdgeInferError } from './errors.js';
+import { isBackend, type Backend, type ResolvedRuntimeOptions } from './options.js';
+import { isSha256Hex } from './store/integrity.js';
+import type { LoadEvent, LoadRequest } from './worker/protocol.js';
+
+/** A model to load: a URL (cached and verified when `sha256` is given), or its bytes. */
+export type LoadSource =
+  | {
+      url: string;
+      /** Expected SHA-256 (hex). With it the bytes are verified and cached in IndexedDB; without it neither. */
+      sha256?: string;
+      /** Size in bytes, if known: sizes the download buffer and the storage check up front. */
+      size?: number;
+      /** Name used in errors, telemetry and the cache. @defaultValue the URL */
+      id?: string;
+      /** Version label in the cache. @defaultValue derived from sha256 */
+      version?: string;
+    }
+  | {
+      bytes: ArrayBuffer | Uint8Array;
+      /** @defaultValue `model-<n>` */
+      id?: string;
+    };
+
+export interface LoadOptions {
+  /** Manifest to look the id up in (for `load('<id>')`). @defaultValue the runtime's `manifest` option */
+  manifest?: string;
+  /** Pin a version instead of following the manifest's current one. */
+  version?: string;
+  /** Force one backend; loading fails with `backend-unavailable` if it cannot run the model. */
+  backend?: Backend;
+  /** Aborts the load; chunks already stored are kept, so the next load resumes. */
+  signal?: AbortSignal;
+  /** Progress events: `download` (repeated), `verify`, `cached`, `ready`, and `warning`. */
+  onProgress?: (event: LoadEvent) => void;
+}
+
+/** Checks what the app passed to `load()` and turns it into a worker request (minus the request id). */
+export function toLoadRequest(
+  source: string | LoadSource,
+  options: LoadOptions,
+  runtime: ResolvedRuntimeOptions,
+  base: string,
+  anonymousId: () => string,
+): { request: Omit<LoadRequest, 'requestId'>; moved: ArrayBuffer[] } {
+  const invalid = (what: string) => new EdgeInferError('options-invalid', `load(): ${what}`);
+  if (typeof options !== 'object' || options === null) throw invalid('options must be an object');
+  if (options.backend !== undefined && !isBackend(options.backend)) throw invalid(`backend must be 'webgpu' or 'wasm', got ${JSON.stringify(options.backend)}`);
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw invalid('signal must be an AbortSignal');
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw invalid('onProgress must be a function');
+  if (options.version !== undefined && (typeof options.version !== 'string' || options.version === '')) throw invalid('version must be a non-empty string');
+  const backends = options.backend ? [options.backend] : runtime.backends;
+
+  if (typeof source === 'string') {
+    if (source === '') throw invalid('the model id is empty');
+    const manifest = options.manifest ?? runtime.manifest;
+    if (!manifest) throw invalid(`loading "${source}" by id needs a manifest: pass { manifest: '/models/manifest.json' } or set it in createRuntime()`);
+    const kind = { kind: 'manifest' as const, manifest: new URL(manifest, base).href, ...(options.version ? { version: options.version } : {}) };
+    return { request: { id: source, source: kind, backends }, moved: [] };
+  }
+  if (typeof source !== 'object' || source === null) throw invalid(`expected a model id, { url } or { bytes }, got ${source === null ? 'null' : typeof source}`);
+  if ('url' in source) {
+    if (typeof source.url !== 'string' || source.url === '') throw invalid('url must be a non-empty string');
+    if (source.sha256 !== undefined && !isSha256Hex(source.sha256)) throw invalid('sha256 must be 64 lower-case hex digits');
+    if (source.size !== undefined && (!Number.isSafeInteger(source.size) || source.size <= 0)) throw invalid('size must be a positive integer');
+    const url = new URL(source.url, base).href;
+    const kind = { kind: 'url' as const, url, ...pick(source, ['sha256', 'size']), ...(options.version ?? source.version ? { version: options.version ?? source.version } : {}) };
+    return { request: { id: source.id ?? source.url, source: kind, backends }, moved: [] };
+  }
+  if ('bytes' in source && (source.bytes instanceof ArrayBuffer || source.bytes instanceof Uint8Array)) {
+    // Copy so the caller's buffer stays usable, then move the copy.
+    const bytes = (source.bytes instanceof Uint8Array ? source.bytes : new Uint8Array(source.bytes)).slice().buffer;
+    return { request: { id: source.id ?? anonymousId(), source: { kind: 'bytes', bytes }, backends }, moved: [bytes] };
+  }
+  throw invalid('expected a model id, { url: string } or { bytes: ArrayBuffer | Uint8Array }');
+}
+
+function pick<T extends object, K extends keyof T>(value: T, keys: K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (value[key] !== undefined) out[key] = value[key];
+  return out;
+}

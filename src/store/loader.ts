@@ -1,0 +1,203 @@
+import { EdgeInferError } from '../errors.js';
+import type { LoadEvent, LoadSourceKind } from '../worker/protocol.js';
+import { download, throwIfAborted } from './download.js';
+import { sha256Hex } from './integrity.js';
+import type { ModelFile } from './manifest.js';
+import { availableBytes, keyOf, planEviction } from './space.js';
+import type { ModelStore } from './store.js';
+import { ChunkWriter } from './writer.js';
+
+export type Emit = (event: LoadEvent) => void;
+
+export interface Fetched {
+  bytes: Uint8Array;
+  source: LoadSourceKind;
+  cached: boolean;
+}
+
+export interface LoaderConfig {
+  maxBytes: number;
+  retries: number;
+  backoffMs: number;
+}
+
+interface Shared {
+  promise: Promise<Fetched>;
+  controller: AbortController;
+  listeners: Set<Emit>;
+  waiters: number;
+}
+
+/**
+ * Gives verified model bytes: from the store when an intact copy is there, otherwise downloaded (once, however many
+ * loads ask at the same time), checked against its sha256, and cached. Nothing unverified is ever returned.
+ */
+export class ModelLoader {
+  private readonly inflight = new Map<string, Shared>();
+  /** Models whose bytes back a live session here; eviction passes over them. */
+  readonly inUse = new Set<string>();
+
+  constructor(
+    private readonly store: ModelStore,
+    private readonly config: LoaderConfig,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async get(file: ModelFile, signal: AbortSignal, emit: Emit): Promise<Fetched> {
+    throwIfAborted(signal);
+    const cached = await this.fromStore(file, emit);
+    if (cached) return { bytes: cached, source: 'cache', cached: true };
+    const key = `${keyOf(file)}:${file.sha256}`;
+    let shared = this.inflight.get(key);
+    if (!shared) {
+      const controller = new AbortController();
+      const listeners = new Set<Emit>();
+      const started: Shared = {
+        controller, listeners, waiters: 0,
+        promise: this.fetchVerified(file, controller.signal, (e) => listeners.forEach((l) => l(e))),
+      };
+      this.inflight.set(key, started);
+      // Forget settled downloads, rejected ones too, so a retry starts afresh.
+      started.promise.then(() => this.inflight.delete(key), () => this.inflight.delete(key));
+      shared = started;
+    }
+    return join(shared, signal, emit);
+  }
+
+  /** Downloads without caching: without a sha256 the bytes cannot be verified, so they never enter the store. */
+  async plain(id: string, url: string, signal: AbortSignal, emit: Emit): Promise<Fetched> {
+    let buffer: Uint8Array = new Uint8Array(0);
+    let size = 0;
+    const progress = throttled(() => emit({ type: 'download', id, loaded: size, total: undefined }));
+    await download({
+      url, offset: 0, total: undefined, signal, retries: this.config.retries, backoffMs: this.config.backoffMs,
+      onData: async (data, restart) => {
+        if (restart) size = 0;
+        if (size + data.byteLength > buffer.byteLength) buffer = grow(buffer, size + data.byteLength);
+        buffer.set(data, size);
+        size += data.byteLength;
+        progress(false);
+      },
+    });
+    progress(true);
+    return { bytes: buffer.subarray(0, size), source: 'network', cached: false };
+  }
+
+  /** An intact stored copy, or undefined. A copy that fails verification is evicted (and will be fetched again). */
+  private async fromStore(file: ModelFile, emit: Emit): Promise<Uint8Array | undefined> {
+    try {
+      const meta = await this.store.get(file.id, file.version);
+      if (!meta?.complete) return undefined;
+      if (meta.sha256 === file.sha256) {
+        emit({ type: 'verify', id: file.id });
+        const bytes = await this.store.read(meta).catch(() => undefined);
+        if (bytes && (await sha256Hex(bytes)) === file.sha256) {
+          await this.store.touch(meta, this.now());
+          return bytes;
+        }
+        emit({ type: 'warning', id: file.id, code: 'cache-corrupt', message: `cached copy of "${file.id}" ${file.version} failed verification; fetching it again` });
+      }
+      await this.store.delete(meta);
+    } catch (error) {
+      emit({ type: 'warning', id: file.id, code: 'storage-failed', message: `reading the model cache failed: ${String(error)}` });
+    }
+    return undefined;
+  }
+
+  private async fetchVerified(file: ModelFile, signal: AbortSignal, emit: Emit, fresh = false): Promise<Fetched> {
+    const writer = await ChunkWriter.open(this.store, file, this.now(), (need, key) => this.makeRoom(need, key), emit);
+    if (fresh) await writer.reset();
+    const resumed = writer.stored;
+    let buffer: Uint8Array = new Uint8Array(Math.max(file.bytes ?? 0, resumed));
+    if (resumed > 0) buffer.set(await writer.readStored());
+    let size = resumed;
+    const progress = throttled(() => emit({ type: 'download', id: file.id, loaded: size, total: file.bytes }));
+    progress(true);
+    await download({
+      url: file.url, offset: resumed, total: file.bytes, signal, retries: this.config.retries, backoffMs: this.config.backoffMs,
+      onData: async (data, restart) => {
+        if (restart) {
+          size = 0;
+          await writer.reset();
+        }
+        if (size + data.byteLength > buffer.byteLength) buffer = grow(buffer, size + data.byteLength);
+        buffer.set(data, size);
+        size += data.byteLength;
+        await writer.push(buffer, size);
+        progress(false);
+      },
+    });
+    progress(true);
+    await writer.flush(buffer, size);
+    emit({ type: 'verify', id: file.id });
+    const bytes = buffer.subarray(0, size);
+    const actual = await sha256Hex(bytes);
+    if (actual !== file.sha256) {
+      await writer.discard();
+      // A resumed download may have built on a stale partial copy: one clean attempt before giving up.
+      if (resumed > 0 && !fresh) return this.fetchVerified(file, signal, emit, true);
+      throw new EdgeInferError('integrity-mismatch', `model "${file.id}" from ${file.url} has sha256 ${actual}; expected ${file.sha256}. Nothing was cached or run`, {
+        model: file.id, url: file.url, expected: file.sha256, actual,
+      });
+    }
+    await writer.complete(this.now());
+    if (writer.isPersisting) emit({ type: 'cached', id: file.id, bytes: size });
+    return { bytes, source: 'network', cached: writer.isPersisting };
+  }
+
+  private async makeRoom(need: number, key: string): Promise<boolean> {
+    const models = await this.store.list();
+    const plan = planEviction(models, need, { maxBytes: this.config.maxBytes, available: await availableBytes() }, new Set([key, ...this.inUse]));
+    if (!plan) return false;
+    for (const victim of plan) await this.store.delete(victim);
+    return true;
+  }
+}
+
+function join(shared: Shared, signal: AbortSignal, emit: Emit): Promise<Fetched> {
+  shared.waiters++;
+  shared.listeners.add(emit);
+  return new Promise<Fetched>((resolve, reject) => {
+    let left = false;
+    const leave = () => {
+      if (left) return;
+      left = true;
+      signal.removeEventListener('abort', onAbort);
+      shared.listeners.delete(emit);
+      // The download stops only when no load waits for it any more; its stored chunks stay for next time.
+      if (--shared.waiters === 0) shared.controller.abort();
+    };
+    const onAbort = () => {
+      leave();
+      reject(new EdgeInferError('aborted', 'the load was aborted; stored chunks are kept for the next attempt'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    shared.promise.then(
+      (value) => {
+        leave();
+        resolve(value);
+      },
+      (error: unknown) => {
+        leave();
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Progress at most every 100 ms, and always when forced (first and last). */
+function throttled(send: () => void): (force: boolean) => void {
+  let last = -Infinity;
+  return (force) => {
+    const now = performance.now();
+    if (!force && now - last < 100) return;
+    last = now;
+    send();
+  };
+}
+
+function grow(buffer: Uint8Array, needed: number): Uint8Array {
+  const next = new Uint8Array(Math.max(needed, buffer.byteLength * 2, 1 << 20));
+  next.set(buffer);
+  return next;
+}

@@ -1,0 +1,76 @@
+import { EdgeInferError } from '../errors.js';
+import { isSha256Hex } from './integrity.js';
+
+/** One file the runtime can fetch, verify and cache. */
+export interface ModelFile {
+  id: string;
+  version: string;
+  /** Absolute URL. */
+  url: string;
+  sha256: string;
+  /** Size in bytes, when known. */
+  bytes?: number;
+}
+
+export interface ManifestVariant {
+  precision: string;
+  mode?: string;
+  backends?: string[];
+  file: string;
+  bytes: number;
+  sha256: string;
+  recommended?: boolean;
+}
+
+export interface ManifestModel {
+  id: string;
+  version: string;
+  file: string;
+  bytes: number;
+  sha256: string;
+  variants?: ManifestVariant[];
+}
+
+export interface Manifest {
+  models: ManifestModel[];
+}
+
+/** Checks the fields the runtime relies on; everything else in the manifest is left alone. */
+export function parseManifest(value: unknown, url: string): Manifest {
+  const fail = (what: string): never => {
+    throw new EdgeInferError('manifest-invalid', `manifest ${url}: ${what}; expected { models: [{ id, version, file, bytes, sha256 }] }`, { url });
+  };
+  if (typeof value !== 'object' || value === null || !Array.isArray((value as Manifest).models)) fail('no "models" array');
+  const models = (value as Manifest).models;
+  models.forEach((m, i) => {
+    const where = `models[${i}]`;
+    if (typeof m !== 'object' || m === null) fail(`${where} is not an object`);
+    for (const key of ['id', 'version', 'file'] as const) {
+      if (typeof m[key] !== 'string' || m[key] === '') fail(`${where}.${key} must be a non-empty string`);
+    }
+    checkFile(m, where, fail);
+    (m.variants ?? []).forEach((v, j) => {
+      if (typeof v.file !== 'string' || typeof v.precision !== 'string') fail(`${where}.variants[${j}] needs file and precision`);
+      checkFile(v, `${where}.variants[${j}]`, fail);
+    });
+  });
+  return value as Manifest;
+}
+
+function checkFile(f: { bytes: unknown; sha256: unknown }, where: string, fail: (what: string) => never): void {
+  if (!Number.isSafeInteger(f.bytes) || (f.bytes as number) <= 0) fail(`${where}.bytes must be a positive integer`);
+  if (!isSha256Hex(f.sha256)) fail(`${where}.sha256 must be 64 lower-case hex digits`);
+}
+
+export function findModel(manifest: Manifest, id: string, url: string): ManifestModel {
+  const entry = manifest.models.find((m) => m.id === id);
+  if (!entry) {
+    const known = manifest.models.map((m) => m.id).join(', ');
+    throw new EdgeInferError('model-unknown', `model "${id}" is not in manifest ${url} (it lists: ${known})`, { model: id, url });
+  }
+  return entry;
+}
+
+export function fileOf(entry: ManifestModel, manifestUrl: string): ModelFile {
+  return { id: entry.id, version: entry.version, url: new URL(entry.file, manifestUrl).href, sha256: entry.sha256, bytes: entry.bytes };
+}

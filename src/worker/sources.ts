@@ -1,0 +1,83 @@
+import { EdgeInferError } from '../errors.js';
+import type { Fetched } from '../store/loader.js';
+import { ModelLoader } from '../store/loader.js';
+import { ManifestResolver } from '../store/resolve.js';
+import { keyOf } from '../store/space.js';
+import { ModelStore, publicInfo, type CachedModelInfo } from '../store/store.js';
+import type { LoadEvent, LoadRequest, StorageConfig, StorageUsage } from './protocol.js';
+
+/** Turns a load request into verified model bytes, using the IndexedDB store where the source allows it. */
+export class ModelSources {
+  private readonly store: ModelStore;
+  private readonly loader: ModelLoader;
+  private readonly resolver: ManifestResolver;
+
+  constructor(private readonly config: StorageConfig) {
+    this.store = new ModelStore(config.dbName);
+    this.loader = new ModelLoader(this.store, { maxBytes: config.maxBytes, retries: config.retries, backoffMs: config.retryDelayMs });
+    this.resolver = new ManifestResolver(this.store, this.loader);
+  }
+
+  async fetch(request: LoadRequest, signal: AbortSignal, emit: (e: LoadEvent) => void): Promise<Fetched & { version: string | undefined }> {
+    const { source, id } = request;
+    try {
+      if (source.kind === 'bytes') return { bytes: new Uint8Array(source.bytes), source: 'bytes', cached: false, version: undefined };
+      if (source.kind === 'url' && source.sha256 === undefined) {
+        const plain = await this.loader.plain(id, source.url, signal, emit);
+        return { ...plain, version: source.version };
+      }
+      if (source.kind === 'url') {
+        const version = source.version ?? `sha256-${source.sha256!.slice(0, 16)}`;
+        const file = { id, version, url: source.url, sha256: source.sha256!, ...(source.size ? { bytes: source.size } : {}) };
+        return { ...(await this.loader.get(file, signal, emit)), version };
+      }
+      const { file, stale } = await this.resolver.resolve(source.manifest, id, source.version, signal);
+      const fetched = await this.loader.get(file, signal, emit);
+      if (stale && fetched.source === 'cache') void this.resolver.refresh(source.manifest, id, file.version, emit);
+      return { ...fetched, version: file.version };
+    } catch (error) {
+      throw explain(error, id);
+    }
+  }
+
+  /** Marks a model version as backing a live session, so eviction passes over it. */
+  hold(id: string, version: string | undefined): () => void {
+    if (version === undefined) return () => undefined;
+    const key = keyOf({ id, version });
+    this.loader.inUse.add(key);
+    return () => this.loader.inUse.delete(key);
+  }
+
+  async list(): Promise<CachedModelInfo[]> {
+    return (await this.store.list()).map(publicInfo);
+  }
+
+  async usage(): Promise<StorageUsage> {
+    const bytes = (await this.store.list()).reduce((sum, m) => sum + m.stored, 0);
+    const estimate = await navigator.storage?.estimate?.().catch(() => undefined);
+    const known = estimate?.usage !== undefined && estimate.quota !== undefined;
+    return { bytes, limit: this.config.maxBytes, estimate: known ? { usage: estimate.usage!, quota: estimate.quota! } : undefined };
+  }
+
+  async delete(id: string): Promise<number> {
+    const versions = (await this.store.list()).filter((m) => m.id === id);
+    for (const meta of versions) await this.store.delete(meta);
+    return versions.length;
+  }
+
+  clear(): Promise<void> {
+    return this.store.clear();
+  }
+}
+
+/** Names the model in the error, and tells "offline with nothing cached" apart from other fetch failures. */
+function explain(error: unknown, id: string): unknown {
+  if (!(error instanceof EdgeInferError)) return error;
+  const offline = error.code === 'model-fetch-failed' && (globalThis.navigator?.onLine === false || error.details.offline === true);
+  if (offline) {
+    return new EdgeInferError('model-unavailable-offline', `model "${id}" is not cached and the browser is offline: ${error.message}`, {
+      ...error.details, model: id,
+    }, { cause: error });
+  }
+  return error.details.model ? error : new EdgeInferError(error.code, error.message, { ...error.details, model: id }, { cause: error.cause });
+}
