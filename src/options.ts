@@ -1,4 +1,8 @@
 import { EdgeInferError } from './errors.js';
+import {
+  BATCHING_DEFAULTS, CACHE_DEFAULTS, resolveBatchingOptions, resolveCacheOptions,
+  type BatchingOptions, type CacheOptions, type ResolvedBatchingOptions, type ResolvedCacheOptions,
+} from './serving-options.js';
 
 export type Backend = 'webgpu' | 'wasm';
 export const BACKENDS: readonly Backend[] = ['webgpu', 'wasm'];
@@ -46,6 +50,18 @@ export interface RuntimeOptions {
    * @defaultValue `500`
    */
   retryDelayMs?: number;
+  /**
+   * The output cache shared by this runtime's models, answered on the main thread without a worker round trip.
+   * `false` turns it off; `load({ cache: false })` turns it off for one model. Stateful models are not cached.
+   * @defaultValue `{ maxEntries: 1000, maxBytes: 8 MiB, ttlMs: Infinity }`
+   */
+  cache?: CacheOptions | false;
+  /**
+   * Dynamic batching of concurrent runs in the worker, for models whose inputs and outputs have a free first
+   * dimension and no state inputs. `false` turns it off; `load({ batching })` overrides it per model.
+   * @defaultValue `{ maxBatch: 64, maxDelayMs: 2 }`
+   */
+  batching?: BatchingOptions | false;
 }
 
 export interface StorageOptions {
@@ -60,6 +76,12 @@ export interface StorageOptions {
    * @defaultValue `false`
    */
   persist?: boolean;
+  /**
+   * Size of the pieces a model is stored in. A download resumes from the last whole piece, and no IndexedDB write
+   * is larger than this.
+   * @defaultValue `4194304` (4 MiB)
+   */
+  chunkBytes?: number;
   /**
    * IndexedDB database name, for apps that run several independent runtimes.
    * @defaultValue `'edge-infer'`
@@ -76,15 +98,19 @@ export interface ResolvedRuntimeOptions {
   readonly storage: Readonly<Required<StorageOptions>>;
   readonly retries: number;
   readonly retryDelayMs: number;
+  readonly cache: ResolvedCacheOptions | false;
+  readonly batching: ResolvedBatchingOptions | false;
 }
 
 export const DEFAULTS = Object.freeze({
   backends: Object.freeze(['webgpu', 'wasm'] as Backend[]),
   numThreads: 0,
   wasmPaths: 'ort/',
-  storage: Object.freeze({ maxBytes: Infinity, persist: false, dbName: 'edge-infer' }),
+  storage: Object.freeze({ maxBytes: Infinity, persist: false, chunkBytes: 4 * 1024 * 1024, dbName: 'edge-infer' }),
   retries: 3,
   retryDelayMs: 500,
+  cache: CACHE_DEFAULTS,
+  batching: BATCHING_DEFAULTS,
 });
 
 export function resolveOptions(options: unknown = {}): ResolvedRuntimeOptions {
@@ -121,6 +147,8 @@ export function resolveOptions(options: unknown = {}): ResolvedRuntimeOptions {
     storage: resolveStorage(o.storage),
     retries,
     retryDelayMs,
+    cache: resolveCacheOptions(o.cache),
+    batching: resolveBatchingOptions(o.batching),
   });
 }
 
@@ -130,10 +158,12 @@ function resolveStorage(storage: unknown): Readonly<Required<StorageOptions>> {
   const maxBytes = s.maxBytes ?? DEFAULTS.storage.maxBytes;
   const persist = s.persist ?? DEFAULTS.storage.persist;
   const dbName = s.dbName ?? DEFAULTS.storage.dbName;
+  const chunkBytes = s.chunkBytes ?? DEFAULTS.storage.chunkBytes;
+  if (!Number.isSafeInteger(chunkBytes) || chunkBytes < 65536) throw invalid(`storage.chunkBytes must be an integer >= 65536, got ${String(chunkBytes)}`);
   if (typeof maxBytes !== 'number' || !(maxBytes >= 0)) throw invalid(`storage.maxBytes must be a number >= 0, got ${String(maxBytes)}`);
   if (typeof persist !== 'boolean') throw invalid('storage.persist must be a boolean');
   if (typeof dbName !== 'string' || dbName === '') throw invalid('storage.dbName must be a non-empty string');
-  return Object.freeze({ maxBytes, persist, dbName });
+  return Object.freeze({ maxBytes, persist, chunkBytes, dbName });
 }
 
 export function isBackend(value: unknown): value is Backend {

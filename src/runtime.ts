@@ -1,8 +1,11 @@
 import { proxy, transfer } from 'comlink';
+import { OutputCache } from './cache/output-cache.js';
 import { EdgeInferError } from './errors.js';
 import { toLoadRequest, type LoadOptions, type LoadSource } from './load-options.js';
 import { Model, type ModelHost } from './model.js';
 import { resolveOptions, type ResolvedRuntimeOptions, type RuntimeOptions } from './options.js';
+import { parseServingOptions } from './serving-options.js';
+import type { ServingContext } from './serving.js';
 import type { CachedModelInfo } from './store/store.js';
 import { wholeBuffers } from './tensor.js';
 import { WorkerClient } from './worker/client.js';
@@ -35,8 +38,9 @@ export class Runtime {
   private nextRequest = 1;
   private disposed = false;
   private readonly host: ModelHost = {
-    run: (handle, generation, feeds, move) =>
-      this.live(generation).call((api) => api.run(handle, move ? transfer(feeds, wholeBuffers(Object.values(feeds))) : feeds)),
+    run: (handle, generation, feeds, move, batching) =>
+      this.live(generation).call((api) => api.run(handle, move ? transfer(feeds, wholeBuffers(Object.values(feeds))) : feeds, batching)),
+    alive: (generation) => !this.disposed && generation === this.generation && this.client?.alive === true,
     release: async (handle, generation) => {
       const client = this.client;
       if (!client || generation !== this.generation || !client.alive) return; // its session died with its worker
@@ -44,8 +48,12 @@ export class Runtime {
     },
   };
 
+  /** The output cache and batching defaults the runtime's models share. */
+  private readonly serving: ServingContext;
+
   constructor(options?: RuntimeOptions) {
     this.options = resolveOptions(options);
+    this.serving = { cache: this.options.cache ? new OutputCache(this.options.cache) : undefined, batching: this.options.batching };
   }
 
   /**
@@ -54,6 +62,7 @@ export class Runtime {
    */
   async load(source: string | LoadSource, options: LoadOptions = {}): Promise<Model> {
     const { request, moved } = toLoadRequest(source, options, this.options, baseUrl(), () => `model-${++this.anonymous}`);
+    const serving = parseServingOptions(options);
     if (options.signal?.aborted) throw new EdgeInferError('aborted', `loading "${request.id}" was aborted before it started`);
     const client = this.connect();
     const generation = this.generation;
@@ -64,7 +73,7 @@ export class Runtime {
       await client.call(() => this.ready as Promise<WorkerEnv>);
       const events = options.onProgress ? proxy(options.onProgress) : undefined;
       const reply = await client.call((api) => api.load(transfer({ ...request, requestId }, moved), events));
-      return new Model(request.id, reply, this.host, generation);
+      return new Model(request.id, reply, this.host, generation, { context: this.serving, options: serving });
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
     }
@@ -95,6 +104,7 @@ export class Runtime {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    this.serving.cache?.clear();
     this.client?.stop(new EdgeInferError('runtime-disposed', 'the runtime was disposed'));
     this.client = undefined;
   }
@@ -113,7 +123,7 @@ export class Runtime {
     this.generation++;
     const wasmPaths = new URL(this.options.wasmPaths, baseUrl()).href;
     const { storage, retries, retryDelayMs, numThreads } = this.options;
-    const config = { wasmPaths, numThreads, storage: { dbName: storage.dbName, maxBytes: storage.maxBytes, retries, retryDelayMs } };
+    const config = { wasmPaths, numThreads, storage: { dbName: storage.dbName, maxBytes: storage.maxBytes, chunkBytes: storage.chunkBytes, retries, retryDelayMs } };
     this.ready = client.call((api) => api.init(config));
     if (storage.persist) void navigator.storage?.persist?.().catch(() => false);
     this.ready.catch(() => undefined);

@@ -17,6 +17,7 @@ export interface Fetched {
 
 export interface LoaderConfig {
   maxBytes: number;
+  chunkBytes: number;
   retries: number;
   backoffMs: number;
 }
@@ -105,7 +106,7 @@ export class ModelLoader {
   }
 
   private async fetchVerified(file: ModelFile, signal: AbortSignal, emit: Emit, fresh = false): Promise<Fetched> {
-    const writer = await ChunkWriter.open(this.store, file, this.now(), (need, key) => this.makeRoom(need, key), emit);
+    const writer = await ChunkWriter.open(this.store, file, this.config.chunkBytes, this.now(), (need, key) => this.makeRoom(need, key), emit);
     if (fresh) await writer.reset();
     const resumed = writer.stored;
     let buffer: Uint8Array = new Uint8Array(Math.max(file.bytes ?? 0, resumed));

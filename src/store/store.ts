@@ -30,8 +30,6 @@ export interface CachedModelInfo {
   lastUsed: number;
 }
 
-export const CHUNK_SIZE = 4 * 1024 * 1024;
-
 type Key = IDBValidKey;
 const metaKey = (id: string, version: string): Key => ['meta', id, version];
 const chunkKey = (sha256: string, index: number): Key => ['chunk', sha256, index];

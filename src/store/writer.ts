@@ -1,7 +1,7 @@
 import type { LoadEvent } from '../worker/protocol.js';
 import type { ModelFile } from './manifest.js';
 import { isQuotaError, keyOf } from './space.js';
-import { CHUNK_SIZE, type ModelStore, type StoredModel } from './store.js';
+import type { ModelStore, StoredModel } from './store.js';
 
 /** Frees `need` bytes for the model `key` (never evicting it); false when it cannot. */
 export type MakeRoom = (need: number, key: string) => Promise<boolean>;
@@ -20,14 +20,14 @@ export class ChunkWriter {
     private readonly emit: (event: LoadEvent) => void,
   ) {}
 
-  static async open(store: ModelStore, file: ModelFile, now: number, makeRoom: MakeRoom, emit: (e: LoadEvent) => void): Promise<ChunkWriter> {
+  static async open(store: ModelStore, file: ModelFile, chunkSize: number, now: number, makeRoom: MakeRoom, emit: (e: LoadEvent) => void): Promise<ChunkWriter> {
     const fresh: StoredModel = {
-      id: file.id, version: file.version, sha256: file.sha256, bytes: file.bytes ?? 0, chunkSize: CHUNK_SIZE,
+      id: file.id, version: file.version, sha256: file.sha256, bytes: file.bytes ?? 0, chunkSize,
       chunks: 0, stored: 0, complete: false, lastUsed: now, url: file.url,
     };
     try {
       const old = await store.get(file.id, file.version);
-      if (old && old.sha256 === file.sha256 && old.chunkSize === CHUNK_SIZE && !old.complete) {
+      if (old && old.sha256 === file.sha256 && old.chunkSize === chunkSize && !old.complete) {
         return new ChunkWriter(store, old, true, makeRoom, emit);
       }
       if (old) await store.delete(old);
@@ -60,8 +60,8 @@ export class ChunkWriter {
 
   /** Stores every whole chunk of `buffer[0, size)` not stored yet. */
   async push(buffer: Uint8Array, size: number): Promise<void> {
-    while (this.persisting && size - this.meta.stored >= CHUNK_SIZE) {
-      await this.write(buffer.slice(this.meta.stored, this.meta.stored + CHUNK_SIZE));
+    while (this.persisting && size - this.meta.stored >= this.meta.chunkSize) {
+      await this.write(buffer.slice(this.meta.stored, this.meta.stored + this.meta.chunkSize));
     }
   }
 

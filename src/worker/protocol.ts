@@ -13,6 +13,7 @@ export interface InitConfig {
 export interface StorageConfig {
   dbName: string;
   maxBytes: number;
+  chunkBytes: number;
   retries: number;
   retryDelayMs: number;
 }
@@ -75,6 +76,14 @@ export interface RunReply {
   outputs: Record<string, Tensor>;
   /** Time spent in `session.run`, measured in the worker. */
   inferenceMs: number;
+  /** Requests that shared the `session.run` (absent or 1 when the run was alone). */
+  batchSize?: number;
+}
+
+/** Merge a run with concurrent runs of the same model (see worker/batcher.ts). */
+export interface BatchPolicy {
+  maxBatch: number;
+  maxDelayMs: number;
 }
 
 export interface WorkerApi {
@@ -85,6 +94,6 @@ export interface WorkerApi {
   storageUsage(): Promise<StorageUsage>;
   storageDelete(id: string): Promise<number>;
   storageClear(): Promise<void>;
-  run(handle: number, feeds: Record<string, Tensor>): Promise<RunReply>;
+  run(handle: number, feeds: Record<string, Tensor>, batching?: BatchPolicy): Promise<RunReply>;
   release(handle: number): Promise<void>;
 }

@@ -14,7 +14,7 @@ export class ModelSources {
 
   constructor(private readonly config: StorageConfig) {
     this.store = new ModelStore(config.dbName);
-    this.loader = new ModelLoader(this.store, { maxBytes: config.maxBytes, retries: config.retries, backoffMs: config.retryDelayMs });
+    this.loader = new ModelLoader(this.store, { maxBytes: config.maxBytes, chunkBytes: config.chunkBytes, retries: config.retries, backoffMs: config.retryDelayMs });
     this.resolver = new ManifestResolver(this.store, this.loader);
   }
 
