@@ -106,7 +106,7 @@ export class ModelLoader {
   }
 
   private async fetchVerified(file: ModelFile, signal: AbortSignal, emit: Emit, fresh = false): Promise<Fetched> {
-    const writer = await ChunkWriter.open(this.store, file, this.config.chunkBytes, this.now(), (need, key) => this.makeRoom(need, key), emit);
+    const writer = await ChunkWriter.open(this.store, file, this.config.chunkBytes, this.now(), (need, key, full) => this.makeRoom(need, key, full), emit);
     if (fresh) await writer.reset();
     const resumed = writer.stored;
     let buffer: Uint8Array = new Uint8Array(Math.max(file.bytes ?? 0, resumed));
@@ -146,9 +146,11 @@ export class ModelLoader {
     return { bytes, source: 'network', cached: writer.isPersisting };
   }
 
-  private async makeRoom(need: number, key: string): Promise<boolean> {
+  private async makeRoom(need: number, key: string, full = false): Promise<boolean> {
     const models = await this.store.list();
-    const plan = planEviction(models, need, { maxBytes: this.config.maxBytes, available: await availableBytes() }, new Set([key, ...this.inUse]));
+    const available = full ? 0 : await availableBytes();
+    const plan = planEviction(models, need, { maxBytes: this.config.maxBytes, available }, new Set([key, ...this.inUse]));
+    if (full && plan?.length === 0) return false; // nothing left to evict: retrying would fail the same way
     if (!plan) return false;
     for (const victim of plan) await this.store.delete(victim);
     return true;

@@ -3,8 +3,11 @@ import type { ModelFile } from './manifest.js';
 import { isQuotaError, keyOf } from './space.js';
 import type { ModelStore, StoredModel } from './store.js';
 
-/** Frees `need` bytes for the model `key` (never evicting it); false when it cannot. */
-export type MakeRoom = (need: number, key: string) => Promise<boolean>;
+/**
+ * Frees `need` bytes for the model `key` (never evicting it); false when it cannot. `full` means a write just hit
+ * the quota, so the browser's estimate is not to be trusted: free `need` bytes whatever it says.
+ */
+export type MakeRoom = (need: number, key: string, full?: boolean) => Promise<boolean>;
 
 /**
  * Writes a download to the store chunk by chunk as it arrives, so an interrupted download resumes from the last
@@ -25,24 +28,23 @@ export class ChunkWriter {
       id: file.id, version: file.version, sha256: file.sha256, bytes: file.bytes ?? 0, chunkSize,
       chunks: 0, stored: 0, complete: false, lastUsed: now, url: file.url,
     };
+    const writer = new ChunkWriter(store, fresh, true, makeRoom, emit);
     try {
       const old = await store.get(file.id, file.version);
       if (old && old.sha256 === file.sha256 && old.chunkSize === chunkSize && !old.complete) {
-        return new ChunkWriter(store, old, true, makeRoom, emit);
+        writer.meta = old;
+        return writer;
       }
       if (old) await store.delete(old);
-      const writer = new ChunkWriter(store, fresh, true, makeRoom, emit);
       if (!(await makeRoom(fresh.bytes, keyOf(fresh)))) {
         await writer.stop('quota-exceeded', `not enough storage for ${fresh.bytes} bytes even after evicting other models`);
       } else {
-        await store.put(fresh);
+        await writer.attempt(() => store.put(fresh));
       }
-      return writer;
     } catch (error) {
-      const writer = new ChunkWriter(store, fresh, true, makeRoom, emit);
       await writer.stop('storage-failed', `IndexedDB is not usable here: ${String(error)}`);
-      return writer;
     }
+    return writer;
   }
 
   /** Bytes already in the store from an earlier, interrupted download. */
@@ -91,22 +93,28 @@ export class ChunkWriter {
     if (this.persisting) await this.store.delete(this.meta).catch(() => undefined);
   }
 
-  private async write(chunk: Uint8Array): Promise<void> {
+  private write(chunk: Uint8Array): Promise<void> {
+    return this.attempt(() => this.store.appendChunk(this.meta, chunk), chunk.byteLength);
+  }
+
+  /** Runs one store write; on QuotaExceededError evicts other models and retries once, then stops persisting. */
+  private async attempt(write: () => Promise<void>, size = 0): Promise<void> {
     try {
-      await this.store.appendChunk(this.meta, chunk);
+      await write();
+      return;
     } catch (error) {
       if (!isQuotaError(error)) return this.stop('storage-failed', `writing to IndexedDB failed: ${String(error)}`);
-      const remaining = Math.max(this.meta.bytes - this.meta.stored, chunk.byteLength);
-      if (await this.makeRoom(remaining, keyOf(this.meta)).catch(() => false)) {
-        try {
-          await this.store.appendChunk(this.meta, chunk);
-          return;
-        } catch (retryError) {
-          if (!isQuotaError(retryError)) return this.stop('storage-failed', `writing to IndexedDB failed: ${String(retryError)}`);
-        }
-      }
-      await this.stop('quota-exceeded', 'storage quota exceeded even after evicting other models');
     }
+    const remaining = Math.max(this.meta.bytes - this.meta.stored, size);
+    if (await this.makeRoom(remaining, keyOf(this.meta), true).catch(() => false)) {
+      try {
+        await write();
+        return;
+      } catch (error) {
+        if (!isQuotaError(error)) return this.stop('storage-failed', `writing to IndexedDB failed: ${String(error)}`);
+      }
+    }
+    await this.stop('quota-exceeded', 'storage quota exceeded even after evicting other models');
   }
 
   private async stop(code: 'quota-exceeded' | 'storage-failed', reason: string): Promise<void> {

@@ -77,7 +77,7 @@ async function serveFile(req: IncomingMessage, res: ServerResponse, key: string,
   }
   if (faults.get('corrupt') === '1') {
     file = Buffer.from(file);
-    file[file.length >> 1] ^= 0xff;
+    file[file.length >> 1] = file[file.length >> 1]! ^ 0xff;
   }
   let start = 0;
   const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');

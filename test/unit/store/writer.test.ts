@@ -1,0 +1,94 @@
+// The chunk writer's storage-failure logic, over an in-memory stand-in for the IndexedDB store (the real store is
+// exercised in Chromium by test/browser/store.test.ts and quota.test.ts).
+import { expect, test } from 'vitest';
+import type { ModelFile } from '../../../src/store/manifest.js';
+import type { ModelStore, StoredModel } from '../../../src/store/store.js';
+import { ChunkWriter } from '../../../src/store/writer.js';
+import type { LoadEvent } from '../../../src/worker/protocol.js';
+
+class MemoryStore {
+  metas = new Map<string, StoredModel>();
+  chunks = new Map<string, Uint8Array>();
+  failures = 0; // how many upcoming writes throw QuotaExceededError
+  async get(id: string, version: string) {
+    return this.metas.get(`${id}@${version}`);
+  }
+  async put(meta: StoredModel) {
+    this.failIfFull();
+    this.metas.set(`${meta.id}@${meta.version}`, { ...meta });
+  }
+  async appendChunk(meta: StoredModel, chunk: Uint8Array) {
+    this.failIfFull();
+    this.chunks.set(`${meta.sha256}/${meta.chunks}`, chunk);
+    Object.assign(meta, { chunks: meta.chunks + 1, stored: meta.stored + chunk.byteLength });
+    this.metas.set(`${meta.id}@${meta.version}`, { ...meta });
+  }
+  async read(meta: StoredModel) {
+    return new Uint8Array(meta.stored);
+  }
+  async delete(meta: StoredModel) {
+    this.metas.delete(`${meta.id}@${meta.version}`);
+  }
+  private failIfFull() {
+    if (this.failures > 0) {
+      this.failures--;
+      throw new DOMException('quota', 'QuotaExceededError');
+    }
+  }
+}
+
+const file: ModelFile = { id: 'm', version: '1', url: '/m.onnx', sha256: 'f'.repeat(64), bytes: 300 };
+const bytes = new Uint8Array(300).map((_, i) => i);
+
+async function writeAll(store: MemoryStore, makeRoom: (need: number, key: string, full?: boolean) => Promise<boolean>) {
+  const events: LoadEvent[] = [];
+  const writer = await ChunkWriter.open(store as unknown as ModelStore, file, 100, 1, makeRoom, (e) => events.push(e));
+  await writer.push(bytes, 300);
+  await writer.flush(bytes, 300);
+  await writer.complete(2);
+  return { writer, events };
+}
+
+test('a write that hits the quota makes room and is retried once', async () => {
+  const store = new MemoryStore();
+  const calls: [number, boolean | undefined][] = [];
+  const { writer, events } = await writeAll(store, async (need, _key, full) => {
+    calls.push([need, full]);
+    if (full) store.failures = 0; // eviction freed space
+    else store.failures = 1; // the next write (the first chunk) hits the quota
+    return true;
+  });
+  expect(events).toEqual([]);
+  expect(writer.isPersisting).toBe(true);
+  expect(calls).toEqual([[300, undefined], [300, true]]);
+  expect(store.metas.get('m@1')).toMatchObject({ complete: true, stored: 300, chunks: 3 });
+});
+
+test('when the retry fails too, persisting stops with a quota warning and the partial copy is dropped', async () => {
+  const store = new MemoryStore();
+  const { writer, events } = await writeAll(store, async () => {
+    store.failures = 1; // before the first write, and again before its retry
+    return true;
+  });
+  expect(writer.isPersisting).toBe(false);
+  expect(events).toEqual([expect.objectContaining({ type: 'warning', code: 'quota-exceeded' })]);
+  expect(store.metas.size).toBe(0);
+});
+
+test('when nothing can be evicted the download never starts persisting', async () => {
+  const store = new MemoryStore();
+  const { writer, events } = await writeAll(store, async () => false);
+  expect(writer.isPersisting).toBe(false);
+  expect(events.map((e) => e.type === 'warning' && e.code)).toEqual(['quota-exceeded']);
+  expect(store.chunks.size).toBe(0);
+});
+
+test('other storage errors stop persisting with storage-failed', async () => {
+  const store = new MemoryStore();
+  store.put = async () => {
+    throw new DOMException('disk gone', 'UnknownError');
+  };
+  const { writer, events } = await writeAll(store, async () => true);
+  expect(writer.isPersisting).toBe(false);
+  expect(events.map((e) => e.type === 'warning' && e.code)).toEqual(['storage-failed']);
+});
