@@ -9,16 +9,19 @@ export default defineConfig({
   plugins: [ortFiles(), demoHome()],
   server: { headers: isolation, port: 5173 },
   preview: { headers: isolation },
-  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  // Pre-bundle up front: a dependency found later re-optimizes and changes every ?v= URL mid-visit, which would
+  // leave the demo's offline cache holding stale URLs.
+  optimizeDeps: { exclude: ['onnxruntime-web'], include: ['comlink', 'idb-keyval'] },
   worker: { format: 'es' },
 });
 
-/** `npm run demo` opens at the root; the demo lives in demo/. */
+/** `npm run demo` opens at the root; the demo lives in demo/ and its service worker may control the whole origin. */
 function demoHome(): Plugin {
   return {
     name: 'edge-infer:demo-home',
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
+        if (req.url === '/demo/sw.js') res.setHeader('Service-Worker-Allowed', '/');
         if (req.url !== '/') return next();
         res.writeHead(302, { Location: '/demo/' }).end();
       });

@@ -74,9 +74,49 @@ describe.each([
   test('forcing WebGPU fails clearly when the browser has none', async () => {
     const page = await openDemo(browser);
     await page.selectOption('#backend', 'webgpu');
-    await page.waitForFunction(() => !/loading/.test(document.getElementById('status')!.textContent!), null, { timeout: 60_000 });
+    await page.waitForSelector('body[data-loads="2"]', { timeout: 60_000 });
     const status = await page.locator('#status').textContent();
     if (webgpu) expect(status).toMatch(/^ready/);
     else expect(status).toMatch(/^error: backend-unavailable/);
+  });
+});
+
+describe('offline', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchChromium(false);
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  test('after one visit the demo works offline: page from its service worker, model from IndexedDB', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const modelRequests: string[] = [];
+    page.on('request', (r) => void (r.url().includes('/models/') && modelRequests.push(r.url())));
+    await page.goto(`${url}/demo/`);
+    await page.waitForSelector('body[data-ready="yes"]', { timeout: 60_000 });
+    expect(await page.locator('#source').textContent()).toMatch(/^network/);
+
+    await context.setOffline(true);
+    modelRequests.length = 0;
+    await page.reload();
+    await page.waitForSelector('body[data-ready]', { timeout: 60_000 });
+    expect(await page.locator('#status').textContent()).toMatch(/^ready/);
+    expect(await page.locator('#source').textContent()).toMatch(/^cache/);
+    expect(modelRequests).toEqual([]); // neither the manifest nor the model was asked for
+    await draw(page, [[140, 40], [140, 240]]);
+    expect(await predictionAfter(page, 1)).toBe('1');
+
+    // With nothing cached, a load fails fast and says why.
+    const started = Date.now();
+    // A string, so the test runner does not rewrite the dynamic import.
+    const code = await page.evaluate(`import('/src/index.ts').then((sdk) =>
+      sdk.createRuntime({ storage: { dbName: 'never-used' }, manifest: '/models/manifest.json' })
+        .load('digits').then(() => 'loaded', (e) => e.code))`);
+    expect(code).toBe('model-unavailable-offline');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await context.close();
   });
 });

@@ -1,0 +1,94 @@
+import { createRuntime, type Backend, type Model } from '../src/index.js';
+import { toMnist } from './digits.js';
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const pad = $<HTMLCanvasElement>('pad');
+const backendSelect = $<HTMLSelectElement>('backend');
+const ctx = pad.getContext('2d', { willReadFrequently: true })!;
+const runtime = createRuntime({ manifest: '/models/manifest.json' });
+let model: Model | undefined;
+let loading: Promise<void> = Promise.resolve();
+
+function show(id: string, text: string) {
+  $(id).textContent = text;
+}
+
+async function loadModel(choice: string) {
+  show('status', 'loading model…');
+  await model?.dispose();
+  model = undefined;
+  try {
+    const backend = choice === 'auto' ? {} : { backend: choice as Backend };
+    model = await runtime.load('digits', {
+      ...backend,
+      onProgress: (e) => {
+        if (e.type === 'download') show('status', `downloading ${(e.loaded / 1024).toFixed(0)} of ${((e.total ?? 0) / 1024).toFixed(0)} KiB…`);
+        if (e.type === 'verify') show('status', 'verifying sha256…');
+        if (e.type === 'warning') show('fallback', e.message);
+      },
+    });
+    show('used', model.backend);
+    show('source', `${model.source}${model.cached ? ' (cached in IndexedDB)' : ''}, version ${model.version}`);
+    show('fallback', model.fallbackReason ?? 'none');
+    show('status', `ready (${model.loadMs.toFixed(0)} ms to load)`);
+    show('threads', String((await runtime.env()).numThreads));
+  } catch (error) {
+    show('used', '–');
+    show('status', `error: ${(error as { code?: string }).code ?? ''} ${(error as Error).message}`);
+  }
+  document.body.dataset.ready = model ? 'yes' : 'error';
+  document.body.dataset.loads = String(Number(document.body.dataset.loads ?? 0) + 1);
+}
+
+async function predict() {
+  const pixels = toMnist(pad);
+  if (!pixels || !model) return;
+  const start = performance.now();
+  const result = await model.run({ pixels });
+  const latency = performance.now() - start;
+  const probabilities = result.outputs.probabilities!.data as Float32Array;
+  const best = probabilities.indexOf(Math.max(...probabilities));
+  show('prediction', String(best));
+  show('inference', `${result.inferenceMs.toFixed(2)} ms`);
+  show('latency', `${latency.toFixed(2)} ms`);
+  $('bars').replaceChildren(
+    ...Array.from(probabilities, (p) => {
+      const li = document.createElement('li');
+      li.innerHTML = `<span class="bar" style="width:${(p * 120).toFixed(1)}px"></span>${(p * 100).toFixed(1)}%`;
+      return li;
+    }),
+  );
+  document.body.dataset.predictions = String(Number(document.body.dataset.predictions ?? 0) + 1);
+}
+
+function clear() {
+  ctx.fillStyle = '#000';
+  ctx.fillRect(0, 0, pad.width, pad.height);
+  show('prediction', '–');
+  $('bars').replaceChildren();
+}
+
+let drawing = false;
+pad.addEventListener('pointerdown', (e) => {
+  drawing = true;
+  pad.setPointerCapture(e.pointerId);
+  ctx.beginPath();
+  ctx.moveTo(e.offsetX, e.offsetY);
+});
+pad.addEventListener('pointermove', (e) => {
+  if (!drawing) return;
+  ctx.strokeStyle = '#fff';
+  ctx.lineWidth = 22;
+  ctx.lineCap = ctx.lineJoin = 'round';
+  ctx.lineTo(e.offsetX, e.offsetY);
+  ctx.stroke();
+});
+pad.addEventListener('pointerup', () => {
+  drawing = false;
+  void loading.then(predict);
+});
+$('clear').addEventListener('click', clear);
+backendSelect.addEventListener('change', () => (loading = loadModel(backendSelect.value)));
+
+clear();
+loading = loadModel(backendSelect.value);
