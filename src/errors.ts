@@ -12,7 +12,6 @@ export type ErrorCode =
   | 'model-unknown'
   | 'integrity-mismatch'
   | 'aborted'
-  | 'storage-failed'
   | 'model-invalid'
   | 'model-disposed'
   | 'backend-unavailable'
@@ -35,7 +34,6 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'model-unknown',
   'integrity-mismatch',
   'aborted',
-  'storage-failed',
   'model-invalid',
   'model-disposed',
   'backend-unavailable',
