@@ -1,6 +1,8 @@
 import { EdgeInferError } from './errors.js';
 import { isBackend, type Backend, type ResolvedRuntimeOptions } from './options.js';
+import type { ServingOptions } from './serving-options.js';
 import { isSha256Hex } from './store/integrity.js';
+import type { Precision } from './store/manifest.js';
 import type { LoadEvent, LoadRequest } from './worker/protocol.js';
 
 /** A model to load: a URL (cached and verified when `sha256` is given), or its bytes. */
@@ -22,11 +24,18 @@ export type LoadSource =
       id?: string;
     };
 
-export interface LoadOptions {
+/** Load options; the serving fields (`cache`, `batching`, `stateful`) are documented on `ServingOptions`. */
+export interface LoadOptions extends ServingOptions {
   /** Manifest to look the id up in (for `load('<id>')`). @defaultValue the runtime's `manifest` option */
   manifest?: string;
   /** Pin a version instead of following the manifest's current one. */
   version?: string;
+  /**
+   * Which file of a manifest model to load: `'fp32'`, `'int8'` (the variant made for the backend in use), or
+   * `'auto'`: the int8 variant the manifest recommends for that backend, else fp32.
+   * @defaultValue `'auto'`
+   */
+  precision?: Precision;
   /** Force one backend; loading fails with `backend-unavailable` if it cannot run the model. */
   backend?: Backend;
   /** Aborts the load; chunks already stored are kept, so the next load resumes. */
@@ -49,13 +58,21 @@ export function toLoadRequest(
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw invalid('signal must be an AbortSignal');
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw invalid('onProgress must be a function');
   if (options.version !== undefined && (typeof options.version !== 'string' || options.version === '')) throw invalid('version must be a non-empty string');
+  if (options.precision !== undefined && !['auto', 'fp32', 'int8'].includes(options.precision)) {
+    throw invalid(`precision must be 'auto', 'fp32' or 'int8', got ${JSON.stringify(options.precision)}`);
+  }
   const backends = options.backend ? [options.backend] : runtime.backends;
 
   if (typeof source === 'string') {
     if (source === '') throw invalid('the model id is empty');
     const manifest = options.manifest ?? runtime.manifest;
     if (!manifest) throw invalid(`loading "${source}" by id needs a manifest: pass { manifest: '/models/manifest.json' } or set it in createRuntime()`);
-    const kind = { kind: 'manifest' as const, manifest: new URL(manifest, base).href, ...(options.version ? { version: options.version } : {}) };
+    const kind = {
+      kind: 'manifest' as const,
+      manifest: new URL(manifest, base).href,
+      ...(options.version ? { version: options.version } : {}),
+      ...(options.precision ? { precision: options.precision } : {}),
+    };
     return { request: { id: source, source: kind, backends }, moved: [] };
   }
   if (typeof source !== 'object' || source === null) throw invalid(`expected a model id, { url } or { bytes }, got ${source === null ? 'null' : typeof source}`);

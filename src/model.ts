@@ -1,7 +1,11 @@
+import { zeroStats, type CacheStats, type ModelCache, type PendingEntry } from './cache/output-cache.js';
 import { EdgeInferError } from './errors.js';
 import type { Backend } from './options.js';
-import { validateFeeds, type Tensor, type ValueInfo } from './tensor.js';
-import type { LoadReply, LoadSourceKind, RunReply } from './worker/protocol.js';
+import { Outbox } from './outbox.js';
+import type { ServingOptions } from './serving-options.js';
+import { resolveServing, type ServingContext, type ServingInfo } from './serving.js';
+import { validateFeeds, wholeBuffers, type Tensor, type ValueInfo } from './tensor.js';
+import type { BatchPolicy, LoadReply, LoadSourceKind, RunOutcome, RunReply } from './worker/protocol.js';
 
 export interface RunOptions {
   /**
@@ -10,19 +14,33 @@ export interface RunOptions {
    * @defaultValue `false`
    */
   transfer?: boolean;
+  /**
+   * Use the output cache for this call: `false` skips it (no lookup, no store); `true` uses it even on a stateful
+   * model. With `transfer: true` a cache hit still detaches your buffers, so the call behaves the same either way.
+   * @defaultValue `model.serving.cache`
+   */
+  cache?: boolean;
 }
 
 export interface RunResult {
   /** One tensor per model output, by name. The arrays are yours: nothing else holds them. */
   readonly outputs: Readonly<Record<string, Tensor>>;
   readonly backend: Backend;
-  /** Time spent in onnxruntime-web's `session.run` inside the worker. */
+  /** Time spent in onnxruntime-web's `session.run` inside the worker (the whole batch's run when batched); 0 for a cache hit. */
   readonly inferenceMs: number;
+  /** Whether the outputs came from the main-thread output cache (no worker round trip). */
+  readonly fromCache: boolean;
+  /** Requests that shared the `session.run` that produced these outputs: 1 when it ran alone, 0 for a cache hit. */
+  readonly batchSize: number;
 }
 
 /** What a Model needs from its runtime: the worker calls, guarded against a crashed worker. */
 export interface ModelHost {
-  run(handle: number, generation: number, feeds: Record<string, Tensor>, transfer: boolean): Promise<RunReply>;
+  run(handle: number, generation: number, feeds: Record<string, Tensor>, transfer: boolean, batching?: BatchPolicy): Promise<RunReply>;
+  /** Several runs in one message; `transfer` lists the buffers to move. */
+  runMany(handle: number, generation: number, requests: Record<string, Tensor>[], transfer: ArrayBuffer[], batching?: BatchPolicy): Promise<RunOutcome[]>;
+  /** Whether the worker that holds this model is still the runtime's live worker. */
+  alive(generation: number): boolean;
   release(handle: number, generation: number): Promise<void>;
 }
 
@@ -45,7 +63,12 @@ export class Model {
   readonly bytes: number;
   /** Time from the load request to a ready session, measured in the worker. */
   readonly loadMs: number;
+  /** Whether runs use the output cache and dynamic batching, and why not (see `ServingOptions`). */
+  readonly serving: ServingInfo;
   private readonly handle: number;
+  private readonly cache: ModelCache | undefined;
+  /** Set when batching is on: runs issued in the same task share one message to the worker. */
+  private readonly outbox: Outbox | undefined;
   private disposed = false;
 
   constructor(
@@ -53,6 +76,7 @@ export class Model {
     reply: LoadReply,
     private readonly host: ModelHost,
     private readonly generation: number,
+    serving: { context: ServingContext; options: ServingOptions } = { context: { cache: undefined, batching: false }, options: {} },
   ) {
     this.id = id;
     this.handle = reply.handle;
@@ -65,6 +89,22 @@ export class Model {
     this.fallbackReason = reply.fallbackReason;
     this.bytes = reply.bytes;
     this.loadMs = reply.loadMs;
+    this.serving = resolveServing(serving.context, serving.options, this.inputs, this.outputs);
+    // Entries are shared by models of the same id, version and size (a reload finds them again).
+    this.cache = serving.context.cache?.open(`${id}@${this.version ?? ''}#${this.bytes}`);
+    const batching = this.serving.batching || undefined;
+    this.outbox = batching && new Outbox(
+      {
+        one: (feeds) => host.run(this.handle, generation, feeds, true, batching),
+        many: (requests, moved) => host.runMany(this.handle, generation, requests, moved, batching),
+      },
+      batching.maxBatch,
+    );
+  }
+
+  /** Output-cache counters for this model (shared with other loads of the same id and version). */
+  cacheStats(): CacheStats {
+    return this.cache?.stats() ?? Object.freeze(zeroStats());
   }
 
   get isDisposed(): boolean {
@@ -76,17 +116,40 @@ export class Model {
     if (typeof options !== 'object' || options === null) {
       throw new EdgeInferError('options-invalid', `run() options must be an object, got ${options === null ? 'null' : typeof options}`);
     }
+    if (options.cache !== undefined && typeof options.cache !== 'boolean') {
+      throw new EdgeInferError('options-invalid', `run() option cache must be a boolean, got ${typeof options.cache}`);
+    }
     const tensors = validateFeeds(this.id, this.inputs, feeds);
+    const move = options.transfer === true;
+    let pending: PendingEntry | undefined;
+    if (this.cache && (options.cache ?? this.serving.cache) && this.host.alive(this.generation)) {
+      const found = this.cache.lookup(tensors);
+      if (found.hit) {
+        if (move) detach(tensors);
+        return { outputs: found.outputs, backend: this.backend, inferenceMs: 0, fromCache: true, batchSize: 0 };
+      }
+      pending = found.pending;
+    } else {
+      this.cache?.bypass();
+    }
     const byName: Record<string, Tensor> = {};
     this.inputs.forEach((info, i) => (byName[info.name] = tensors[i] as Tensor));
-    const reply = await this.host.run(this.handle, this.generation, byName, options.transfer === true);
-    return { outputs: reply.outputs, backend: this.backend, inferenceMs: reply.inferenceMs };
+    const reply = await (this.outbox ? this.outbox.post(byName, move) : this.host.run(this.handle, this.generation, byName, move));
+    if (pending && !this.disposed) this.cache?.store(pending, reply.outputs);
+    return { outputs: reply.outputs, backend: this.backend, inferenceMs: reply.inferenceMs, fromCache: false, batchSize: reply.batchSize ?? 1 };
   }
 
   /** Releases the session in the worker once runs already queued on it have finished. Safe to call twice. */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    this.cache?.close();
+    this.outbox?.flush();
     await this.host.release(this.handle, this.generation);
   }
+}
+
+/** A hit must leave transferred inputs detached too, as a miss would. */
+function detach(tensors: readonly Tensor[]): void {
+  for (const buffer of wholeBuffers(tensors)) structuredClone(buffer, { transfer: [buffer] });
 }

@@ -40,6 +40,8 @@ export class Runtime {
   private readonly host: ModelHost = {
     run: (handle, generation, feeds, move, batching) =>
       this.live(generation).call((api) => api.run(handle, move ? transfer(feeds, wholeBuffers(Object.values(feeds))) : feeds, batching)),
+    runMany: (handle, generation, requests, moved, batching) =>
+      this.live(generation).call((api) => api.runMany(handle, transfer(requests, moved), batching)),
     alive: (generation) => !this.disposed && generation === this.generation && this.client?.alive === true,
     release: async (handle, generation) => {
       const client = this.client;

@@ -74,3 +74,31 @@ export function findModel(manifest: Manifest, id: string, url: string): Manifest
 export function fileOf(entry: ManifestModel, manifestUrl: string): ModelFile {
   return { id: entry.id, version: entry.version, url: new URL(entry.file, manifestUrl).href, sha256: entry.sha256, bytes: entry.bytes };
 }
+
+/** `auto` takes the int8 form the manifest recommends for the backend in use, else fp32. */
+export type Precision = 'auto' | 'fp32' | 'int8';
+
+/** The file to load for `backend`: the fp32 model or one of its int8 variants. */
+export function chooseFile(entry: ManifestModel, manifestUrl: string, precision: Precision, backend: string): ModelFile {
+  if (precision === 'fp32') return fileOf(entry, manifestUrl);
+  const int8 = (entry.variants ?? []).filter((v) => v.precision === 'int8');
+  const suited = int8.filter((v) => !v.backends || v.backends.includes(backend));
+  const variant = precision === 'int8' ? (suited.find((v) => v.recommended) ?? suited[0] ?? int8[0]) : suited.find((v) => v.recommended);
+  if (!variant) {
+    if (precision === 'auto') return fileOf(entry, manifestUrl);
+    throw new EdgeInferError('model-unknown', `model "${entry.id}" has no int8 variant in manifest ${manifestUrl}`, { model: entry.id });
+  }
+  return {
+    id: entry.id,
+    version: `${entry.version}+${variant.precision}${variant.mode ? `-${variant.mode}` : ''}`,
+    url: new URL(variant.file, manifestUrl).href,
+    sha256: variant.sha256,
+    bytes: variant.bytes,
+  };
+}
+
+/** The manifest version a cached file belongs to: `1.0.0+int8-dynamic` → `1.0.0`. */
+export function baseVersion(version: string): string {
+  const plus = version.indexOf('+');
+  return plus < 0 ? version : version.slice(0, plus);
+}

@@ -1,7 +1,9 @@
 import { EdgeInferError } from '../errors.js';
 import { download } from './download.js';
 import type { Emit, ModelLoader } from './loader.js';
-import { fileOf, findModel, parseManifest, type Manifest, type ModelFile } from './manifest.js';
+import { baseVersion, findModel, parseManifest, type Manifest, type ManifestModel, type ModelFile } from './manifest.js';
+
+type Pick = (entry: ManifestModel) => ModelFile;
 import type { ModelStore } from './store.js';
 
 /**
@@ -17,34 +19,35 @@ export class ManifestResolver {
     private readonly loader: ModelLoader,
   ) {}
 
-  async resolve(url: string, id: string, version: string | undefined, signal: AbortSignal): Promise<{ file: ModelFile; stale: boolean }> {
+  /** `pick` turns a manifest entry into the file to load (fp32 or an int8 variant). */
+  async resolve(url: string, id: string, version: string | undefined, signal: AbortSignal, pick: Pick): Promise<{ file: ModelFile; stale: boolean }> {
     const cached = await this.cachedManifest(url);
-    if (version !== undefined) return { file: await this.pinned(url, id, version, cached, signal), stale: false };
+    if (version !== undefined) return { file: await this.pinned(url, id, version, cached, signal, pick), stale: false };
     const entry = cached?.models.find((m) => m.id === id);
-    if (entry && (await this.store.get(id, entry.version).catch(() => undefined))?.complete) {
-      return { file: fileOf(entry, url), stale: true };
-    }
+    const file = entry && pick(entry);
+    if (file && (await this.store.get(id, file.version).catch(() => undefined))?.complete) return { file, stale: true };
     let manifest: Manifest;
     try {
       manifest = await this.fetchManifest(url, signal);
     } catch (error) {
-      if (!entry || (error as EdgeInferError).code === 'aborted') throw error;
-      return { file: fileOf(entry, url), stale: true }; // offline, but the cached manifest knows the model
+      if (!file || (error as EdgeInferError).code === 'aborted') throw error;
+      return { file, stale: true }; // offline, but the cached manifest knows the model
     }
-    return { file: fileOf(findModel(manifest, id, url), url), stale: false };
+    return { file: pick(findModel(manifest, id, url)), stale: false };
   }
 
   /** Checks the manifest for a newer version of `id` and caches it; at most one check per model at a time. */
-  refresh(url: string, id: string, servedVersion: string, emit: Emit): Promise<void> {
+  refresh(url: string, served: ModelFile, pick: Pick, emit: Emit): Promise<void> {
+    const { id } = served;
     const key = `${url}#${id}`;
     const running = this.updates.get(key);
     if (running) return running;
     const update = (async () => {
       const signal = new AbortController().signal;
       const entry = findModel(await this.fetchManifest(url, signal), id, url);
-      if (entry.version === servedVersion) return;
-      await this.loader.get(fileOf(entry, url), signal, () => undefined);
-      const old = await this.store.get(id, servedVersion);
+      if (entry.version === baseVersion(served.version)) return;
+      await this.loader.get(pick(entry), signal, () => undefined);
+      const old = await this.store.get(id, served.version);
       if (old) await this.store.delete(old);
     })()
       .catch((error: unknown) => {
@@ -55,17 +58,24 @@ export class ManifestResolver {
     return update;
   }
 
-  private async pinned(url: string, id: string, version: string, cached: Manifest | undefined, signal: AbortSignal): Promise<ModelFile> {
-    const meta = await this.store.get(id, version).catch(() => undefined);
-    if (meta?.complete) return { id, version, url: meta.url, sha256: meta.sha256, bytes: meta.bytes };
+  private async pinned(url: string, id: string, version: string, cached: Manifest | undefined, signal: AbortSignal, pick: Pick): Promise<ModelFile> {
     const inCache = cached?.models.find((m) => m.id === id && m.version === version);
-    const entry = inCache ?? findModel(await this.fetchManifest(url, signal), id, url);
-    if (entry.version !== version) {
-      throw new EdgeInferError('model-unknown', `version ${version} of model "${id}" is neither cached nor in manifest ${url} (it has ${entry.version})`, {
-        model: id, version,
-      });
+    if (inCache) return pick(inCache);
+    let current: string | undefined;
+    try {
+      const entry = findModel(await this.fetchManifest(url, signal), id, url);
+      if (entry.version === version) return pick(entry);
+      current = entry.version;
+    } catch (error) {
+      if ((error as EdgeInferError).code === 'aborted') throw error;
     }
-    return fileOf(entry, url);
+    // No longer (or not reachable) in the manifest: a complete cached copy of that version still serves.
+    const stored = (await this.store.list().catch(() => [])).filter((m) => m.id === id && m.complete && baseVersion(m.version) === version);
+    const meta = stored.find((m) => m.version === version) ?? stored[0];
+    if (meta) return { id, version: meta.version, url: meta.url, sha256: meta.sha256, bytes: meta.bytes };
+    throw new EdgeInferError('model-unknown', `version ${version} of model "${id}" is neither cached nor in manifest ${url}${current ? ` (it has ${current})` : ''}`, {
+      model: id, version,
+    });
   }
 
   private async cachedManifest(url: string): Promise<Manifest | undefined> {

@@ -2,9 +2,9 @@ import * as ort from 'onnxruntime-web/webgpu';
 import { EdgeInferError, toEdgeInferError } from '../errors.js';
 import type { Backend } from '../options.js';
 import type { Dtype, Tensor, TypedArray, ValueInfo } from '../tensor.js';
-import { availability } from './backend.js';
-import { readSignature, type Signature } from './onnx-signature.js';
-import type { InitConfig, LoadEvent, LoadReply, LoadRequest, RunReply, WorkerEnv } from './protocol.js';
+import { Batcher, channelScheduler, type Scheduler } from './batcher.js';
+import type { BatchPolicy, InitConfig, LoadEvent, LoadReply, LoadRequest, RunOutcome, RunReply, WorkerEnv } from './protocol.js';
+import { createSession, signatureOf } from './session.js';
 import { ModelSources } from './sources.js';
 
 interface Entry {
@@ -14,6 +14,8 @@ interface Entry {
   release: () => void;
   /** Tail of this session's run queue: runs on one session never overlap. */
   queue: Promise<unknown>;
+  /** Merges concurrent runs; made by the first run that asks for batching. */
+  batcher?: Batcher;
 }
 
 /** Owns the onnxruntime-web sessions of one worker. */
@@ -43,18 +45,18 @@ export class Engine {
     const controller = new AbortController();
     this.loads.set(request.requestId, controller);
     try {
-      const fetched = await this.storage.fetch(request, controller.signal, emit);
-      const { bytes } = fetched;
-      if (bytes.byteLength === 0) throw new EdgeInferError('model-invalid', `model "${request.id}" is empty (0 bytes)`, { model: request.id });
-      const { session, backend, reasons } = await createSession(request.id, bytes, request.backends);
+      const { session, backend, reasons, fetched } = await createSession(request.id, request.backends, (b) =>
+        this.storage.fetch(request, controller.signal, emit, b),
+      );
       if (controller.signal.aborted) {
         await session.release();
         throw new EdgeInferError('aborted', `loading model "${request.id}" was aborted`);
       }
+      const { bytes } = fetched;
       const handle = this.nextHandle++;
       const release = this.storage.hold(request.id, fetched.version);
       this.sessions.set(handle, { id: request.id, session, release, queue: Promise.resolve() });
-      const signature = readSignatureOr(bytes, session);
+      const signature = signatureOf(bytes, session);
       emit({ type: 'ready', id: request.id, version: fetched.version, source: fetched.source, cached: fetched.cached, backend });
       return {
         handle,
@@ -77,11 +79,23 @@ export class Engine {
     this.loads.get(requestId)?.abort();
   }
 
-  run(handle: number, feeds: Record<string, Tensor>): Promise<RunReply> {
+  run(handle: number, feeds: Record<string, Tensor>, batching?: BatchPolicy): Promise<RunReply> {
     const entry = this.entry(handle);
-    const result = entry.queue.then(() => runSession(entry, feeds));
-    entry.queue = result.catch(() => undefined);
-    return result;
+    if (batching) return batcherOf(entry, batching).submit(feeds);
+    return enqueue(entry, () => runSession(entry, feeds));
+  }
+
+  /** Runs that arrived in one message; each settles on its own, so a bad one fails alone. */
+  runMany(handle: number, requests: Record<string, Tensor>[], batching?: BatchPolicy): Promise<RunOutcome[]> {
+    this.entry(handle);
+    return Promise.all(
+      requests.map((feeds) =>
+        this.run(handle, feeds, batching).then(
+          (reply) => ({ reply }),
+          (error: unknown) => ({ error: toEdgeInferError(error, 'inference-failed', 'run failed').toJSON() }),
+        ),
+      ),
+    );
   }
 
   async release(handle: number): Promise<void> {
@@ -100,33 +114,23 @@ export class Engine {
   }
 }
 
-async function createSession(id: string, bytes: Uint8Array, backends: readonly Backend[]) {
-  const reasons: string[] = [];
-  for (const backend of backends) {
-    const available = await availability(backend);
-    if (!available.ok) {
-      reasons.push(`${backend}: ${available.reason}`);
-      continue;
-    }
-    try {
-      const session = await ort.InferenceSession.create(bytes, { executionProviders: [backend], graphOptimizationLevel: 'all' });
-      return { session, backend, reasons };
-    } catch (error) {
-      if (isModelError(error)) {
-        throw toEdgeInferError(error, 'model-invalid', `model "${id}" is not a valid ONNX model`);
-      }
-      reasons.push(`${backend}: session creation failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-  throw new EdgeInferError('backend-unavailable', `no backend could run model "${id}" (tried ${backends.join(', ')}): ${reasons.join('; ')}`, {
-    model: id, reasons,
-  });
+function enqueue<T>(entry: Entry, task: () => Promise<T>): Promise<T> {
+  const result = entry.queue.then(task);
+  entry.queue = result.catch(() => undefined);
+  return result;
 }
 
-/** ORT reports bytes it cannot parse as a model the same way on every backend. */
-function isModelError(error: unknown): boolean {
-  const message = error instanceof Error ? error.message : String(error);
-  return /protobuf parsing failed|failed to load model|invalid model|ModelProto/i.test(message);
+let scheduler: Scheduler | undefined;
+
+function batcherOf(entry: Entry, policy: BatchPolicy): Batcher {
+  scheduler ??= channelScheduler();
+  entry.batcher ??= new Batcher(
+    { id: entry.id, inputNames: entry.session.inputNames, enqueue: (task) => enqueue(entry, task), run: (feeds) => runSession(entry, feeds) },
+    policy,
+    scheduler,
+  );
+  entry.batcher.policy = policy;
+  return entry.batcher;
 }
 
 async function runSession(entry: Entry, feeds: Record<string, Tensor>): Promise<RunReply> {
@@ -149,23 +153,3 @@ async function runSession(entry: Entry, feeds: Record<string, Tensor>): Promise<
   return { outputs, inferenceMs };
 }
 
-/** The ONNX graph's own signature; for files that are not plain ONNX protobuf (ORT format), ORT's metadata. */
-function readSignatureOr(bytes: Uint8Array, session: ort.InferenceSession): Signature {
-  try {
-    const signature = readSignature(bytes);
-    const names = signature.inputs.map((v) => v.name).join();
-    if (names === session.inputNames.join()) return signature;
-  } catch {
-    // fall through to ORT's view
-  }
-  return { inputs: describe(session.inputMetadata), outputs: describe(session.outputMetadata) };
-}
-
-function describe(metadata: readonly ort.InferenceSession.ValueMetadata[]): ValueInfo[] {
-  return metadata.map((m) => ({
-    name: m.name,
-    dtype: (m.isTensor ? m.type : 'float32') as Dtype,
-    // ORT reports free dims as 2^32-1 and cannot tell a scalar from an unknown shape.
-    dims: m.isTensor && m.shape.length > 0 ? m.shape.map((d) => (typeof d === 'number' && d < 2 ** 31 ? d : typeof d === 'string' && d ? d : '?')) : null,
-  }));
-}

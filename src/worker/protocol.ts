@@ -1,5 +1,7 @@
 // The typed contract between the main thread and the worker. Imported with `import type` on both sides.
+import type { SerializedError } from '../errors.js';
 import type { Backend } from '../options.js';
+import type { Precision } from '../store/manifest.js';
 import type { CachedModelInfo } from '../store/store.js';
 import type { Tensor, ValueInfo } from '../tensor.js';
 
@@ -32,7 +34,7 @@ export interface LoadRequest {
     | { kind: 'bytes'; bytes: ArrayBuffer }
     /** Without sha256 the bytes cannot be verified, so they are not cached. */
     | { kind: 'url'; url: string; sha256?: string; size?: number; version?: string }
-    | { kind: 'manifest'; manifest: string; version?: string };
+    | { kind: 'manifest'; manifest: string; version?: string; precision?: Precision };
   /** Backends to try in order. */
   backends: readonly Backend[];
 }
@@ -80,6 +82,9 @@ export interface RunReply {
   batchSize?: number;
 }
 
+/** One result of `runMany`: errors travel as data, so one failed run does not fail the others. */
+export type RunOutcome = { reply: RunReply } | { error: SerializedError };
+
 /** Merge a run with concurrent runs of the same model (see worker/batcher.ts). */
 export interface BatchPolicy {
   maxBatch: number;
@@ -95,5 +100,7 @@ export interface WorkerApi {
   storageDelete(id: string): Promise<number>;
   storageClear(): Promise<void>;
   run(handle: number, feeds: Record<string, Tensor>, batching?: BatchPolicy): Promise<RunReply>;
+  /** Several runs of one model sent in one message (see outbox.ts); each settles on its own. */
+  runMany(handle: number, requests: Record<string, Tensor>[], batching?: BatchPolicy): Promise<RunOutcome[]>;
   release(handle: number): Promise<void>;
 }

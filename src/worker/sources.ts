@@ -1,16 +1,22 @@
 import { EdgeInferError } from '../errors.js';
 import type { Fetched } from '../store/loader.js';
 import { ModelLoader } from '../store/loader.js';
+import { chooseFile, type ManifestModel } from '../store/manifest.js';
 import { ManifestResolver } from '../store/resolve.js';
+import type { Backend } from '../options.js';
 import { keyOf } from '../store/space.js';
 import { ModelStore, publicInfo, type CachedModelInfo } from '../store/store.js';
 import type { LoadEvent, LoadRequest, StorageConfig, StorageUsage } from './protocol.js';
+
+type Sourced = Fetched & { version: string | undefined };
 
 /** Turns a load request into verified model bytes, using the IndexedDB store where the source allows it. */
 export class ModelSources {
   private readonly store: ModelStore;
   private readonly loader: ModelLoader;
   private readonly resolver: ManifestResolver;
+  /** Files already fetched for a load request, so trying a second backend reuses the same bytes. */
+  private readonly requests = new WeakMap<LoadRequest, Map<string, Promise<Sourced>>>();
 
   constructor(private readonly config: StorageConfig) {
     this.store = new ModelStore(config.dbName);
@@ -18,7 +24,18 @@ export class ModelSources {
     this.resolver = new ManifestResolver(this.store, this.loader);
   }
 
-  async fetch(request: LoadRequest, signal: AbortSignal, emit: (e: LoadEvent) => void): Promise<Fetched & { version: string | undefined }> {
+  /** Verified bytes for `request`, in the form that suits `backend` (one fetch per distinct file per request). */
+  fetch(request: LoadRequest, signal: AbortSignal, emit: (e: LoadEvent) => void, backend: Backend): Promise<Sourced> {
+    const source = request.source;
+    const key = source.kind === 'manifest' ? `${backend}:${source.precision ?? 'auto'}` : '';
+    let byKey = this.requests.get(request);
+    if (!byKey) this.requests.set(request, (byKey = new Map()));
+    let fetched = byKey.get(key);
+    if (!fetched) byKey.set(key, (fetched = this.fetchFor(request, signal, emit, backend)));
+    return fetched;
+  }
+
+  private async fetchFor(request: LoadRequest, signal: AbortSignal, emit: (e: LoadEvent) => void, backend: Backend): Promise<Sourced> {
     const { source, id } = request;
     try {
       if (source.kind === 'bytes') return { bytes: new Uint8Array(source.bytes), source: 'bytes', cached: false, version: undefined };
@@ -31,9 +48,10 @@ export class ModelSources {
         const file = { id, version, url: source.url, sha256: source.sha256!, ...(source.size ? { bytes: source.size } : {}) };
         return { ...(await this.loader.get(file, signal, emit)), version };
       }
-      const { file, stale } = await this.resolver.resolve(source.manifest, id, source.version, signal);
+      const pick = (entry: ManifestModel) => chooseFile(entry, source.manifest, source.precision ?? 'auto', backend);
+      const { file, stale } = await this.resolver.resolve(source.manifest, id, source.version, signal, pick);
       const fetched = await this.loader.get(file, signal, emit);
-      if (stale && fetched.source === 'cache') void this.resolver.refresh(source.manifest, id, file.version, emit);
+      if (stale && fetched.source === 'cache') void this.resolver.refresh(source.manifest, file, pick, emit);
       return { ...fetched, version: file.version };
     } catch (error) {
       throw explain(error, id);

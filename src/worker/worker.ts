@@ -16,9 +16,13 @@ const api: WorkerApi = {
   storageUsage: () => engine.storage.usage(),
   storageDelete: (id) => engine.storage.delete(id),
   storageClear: () => engine.storage.clear(),
-  async run(handle, feeds) {
-    const reply = await engine.run(handle, feeds);
+  async run(handle, feeds, batching) {
+    const reply = await engine.run(handle, feeds, batching);
     return transfer(reply, wholeBuffers(Object.values(reply.outputs)));
+  },
+  async runMany(handle, requests, batching) {
+    const outcomes = await engine.runMany(handle, requests, batching);
+    return transfer(outcomes, wholeBuffers(outcomes.flatMap((o) => ('reply' in o ? Object.values(o.reply.outputs) : []))));
   },
   release: (handle) => engine.release(handle),
 };

@@ -1,0 +1,78 @@
+// Runs a batching model gets within one task leave for the worker in one message. Under load the per-message costs
+// (a task on each side, structured-clone set-up, comlink bookkeeping) outweigh a batched session.run, so merging
+// runs only in the worker would leave most of the gain on the table.
+import { reviveError } from './errors.js';
+import { wholeBuffers, type Tensor } from './tensor.js';
+import type { RunOutcome, RunReply } from './worker/protocol.js';
+
+export interface OutboxTransport {
+  /** Sends one run, moving its buffers. */
+  one(feeds: Record<string, Tensor>): Promise<RunReply>;
+  many(feeds: Record<string, Tensor>[], transfer: ArrayBuffer[]): Promise<RunOutcome[]>;
+}
+
+interface Letter {
+  feeds: Record<string, Tensor>;
+  resolve: (reply: RunReply) => void;
+  reject: (error: unknown) => void;
+}
+
+export class Outbox {
+  private letters: Letter[] = [];
+
+  /** `flushAt`: send as soon as this many runs wait (a full batch), so the worker starts on it while more are issued. */
+  constructor(
+    private readonly transport: OutboxTransport,
+    private readonly flushAt = Infinity,
+  ) {}
+
+  /**
+   * Queues a run until the current task ends. Unless `move` is set, the inputs are copied now, as `postMessage`
+   * would have copied them, so the caller may reuse its arrays as soon as `run()` returns.
+   */
+  post(feeds: Record<string, Tensor>, move: boolean): Promise<RunReply> {
+    const own = move ? feeds : snapshot(feeds);
+    const reply = new Promise<RunReply>((resolve, reject) => {
+      const waiting = this.letters.push({ feeds: own, resolve, reject });
+      if (waiting === 1) queueMicrotask(() => this.flush());
+    });
+    if (this.letters.length >= this.flushAt) this.flush();
+    return reply;
+  }
+
+  /** Sends what is waiting now (before a release, so that runs already accepted go first). */
+  flush(): void {
+    const letters = this.letters;
+    if (letters.length === 0) return;
+    this.letters = [];
+    if (letters.length === 1) {
+      const only = letters[0]!;
+      attempt(() => this.transport.one(only.feeds)).then(only.resolve, only.reject);
+      return;
+    }
+    // Every buffer here is either a private copy or one the caller asked to move.
+    const buffers = wholeBuffers(letters.flatMap((l) => Object.values(l.feeds)));
+    attempt(() => this.transport.many(letters.map((l) => l.feeds), buffers)).then(
+      (outcomes) => outcomes.forEach((o, i) => ('reply' in o ? letters[i]!.resolve(o.reply) : letters[i]!.reject(reviveError(o.error)))),
+      (error: unknown) => letters.forEach((l) => l.reject(error)),
+    );
+  }
+}
+
+/** The transport may throw before it returns a promise (a crashed worker); that must still reach the callers. */
+function attempt<T>(send: () => Promise<T>): Promise<T> {
+  try {
+    return send();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function snapshot(feeds: Record<string, Tensor>): Record<string, Tensor> {
+  const copy: Record<string, Tensor> = {};
+  for (const name in feeds) {
+    const t = feeds[name]!;
+    copy[name] = { dtype: t.dtype, dims: t.dims, data: t.data.slice() };
+  }
+  return copy;
+}

@@ -1,0 +1,60 @@
+import * as ort from 'onnxruntime-web/webgpu';
+import { EdgeInferError, toEdgeInferError } from '../errors.js';
+import type { Backend } from '../options.js';
+import type { Dtype, ValueInfo } from '../tensor.js';
+import { availability } from './backend.js';
+import { readSignature, type Signature } from './onnx-signature.js';
+
+/**
+ * Creates a session on the first backend that can run the model. The bytes are asked for per backend, because a
+ * manifest may name a different file (an int8 form) for each; the reasons earlier backends were skipped are kept.
+ */
+export async function createSession<F extends { bytes: Uint8Array }>(id: string, backends: readonly Backend[], bytesFor: (backend: Backend) => Promise<F>) {
+  const reasons: string[] = [];
+  for (const backend of backends) {
+    const available = await availability(backend);
+    if (!available.ok) {
+      reasons.push(`${backend}: ${available.reason}`);
+      continue;
+    }
+    const fetched = await bytesFor(backend);
+    if (fetched.bytes.byteLength === 0) throw new EdgeInferError('model-invalid', `model "${id}" is empty (0 bytes)`, { model: id });
+    try {
+      const session = await ort.InferenceSession.create(fetched.bytes, { executionProviders: [backend], graphOptimizationLevel: 'all' });
+      return { session, backend, reasons, fetched };
+    } catch (error) {
+      if (isModelError(error)) throw toEdgeInferError(error, 'model-invalid', `model "${id}" is not a valid ONNX model`);
+      reasons.push(`${backend}: session creation failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  throw new EdgeInferError('backend-unavailable', `no backend could run model "${id}" (tried ${backends.join(', ')}): ${reasons.join('; ')}`, {
+    model: id, reasons,
+  });
+}
+
+/** ORT reports bytes it cannot parse as a model the same way on every backend. */
+function isModelError(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /protobuf parsing failed|failed to load model|invalid model|ModelProto/i.test(message);
+}
+
+/** The ONNX graph's own signature; for files that are not plain ONNX protobuf (ORT format), ORT's metadata. */
+export function signatureOf(bytes: Uint8Array, session: ort.InferenceSession): Signature {
+  try {
+    const signature = readSignature(bytes);
+    const names = signature.inputs.map((v) => v.name).join();
+    if (names === session.inputNames.join()) return signature;
+  } catch {
+    // fall through to ORT's view
+  }
+  return { inputs: describe(session.inputMetadata), outputs: describe(session.outputMetadata) };
+}
+
+function describe(metadata: readonly ort.InferenceSession.ValueMetadata[]): ValueInfo[] {
+  return metadata.map((m) => ({
+    name: m.name,
+    dtype: (m.isTensor ? m.type : 'float32') as Dtype,
+    // ORT reports free dims as 2^32-1 and cannot tell a scalar from an unknown shape.
+    dims: m.isTensor && m.shape.length > 0 ? m.shape.map((d) => (typeof d === 'number' && d < 2 ** 31 ? d : typeof d === 'string' && d ? d : '?')) : null,
+  }));
+}
