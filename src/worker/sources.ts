@@ -51,7 +51,10 @@ export class ModelSources {
       const pick = (entry: ManifestModel) => chooseFile(entry, source.manifest, source.precision ?? 'auto', backend);
       const { file, stale } = await this.resolver.resolve(source.manifest, id, source.version, signal, pick);
       const fetched = await this.loader.get(file, signal, emit);
-      if (stale && fetched.source === 'cache') void this.resolver.refresh(source.manifest, file, pick, emit);
+      // Check for a newer version in the background, unless the browser knows it is offline.
+      if (stale && fetched.source === 'cache' && globalThis.navigator?.onLine !== false) {
+        void this.resolver.refresh(source.manifest, file, pick, emit);
+      }
       return { ...fetched, version: file.version };
     } catch (error) {
       throw explain(error, id);
