@@ -1,5 +1,5 @@
 // SDK model.run() against raw onnxruntime-web session.run (in a worker and on the page) and ORT's proxy worker.
-const MODES = ['sdk', 'raw-worker', 'raw-main', 'ort-proxy'];
+const MODES = ['sdk', 'sdk-unbatched', 'raw-worker', 'raw-main', 'ort-proxy'];
 const CASES = ['digits', 'tiny'];
 const CALLS = Number(process.env.BENCH_CALLS ?? 1000);
 const REPS = Number(process.env.BENCH_REPS ?? 5);
@@ -30,11 +30,11 @@ export async function runtimeBench(browser, base) {
 
 function printTable(results) {
   console.log(`\nRuntime overhead, WASM backend, ${CALLS} sequential calls x ${REPS} page loads (median of the per-run p50/p95)`);
-  console.log('case    mode        p50 ms   p95 ms   p50 - raw-worker   p50 / ort-proxy');
+  console.log('case    mode          p50 ms   p95 ms   p50 - raw-worker   p50 / ort-proxy');
   for (const r of results) {
     const of = (mode) => results.find((x) => x.case === r.case && x.mode === mode);
     const extra = (r.p50 - of('raw-worker').p50).toFixed(4);
     const ratio = (r.p50 / of('ort-proxy').p50).toFixed(2);
-    console.log(`${r.case.padEnd(8)}${r.mode.padEnd(12)}${r.p50.toFixed(4).padStart(7)}  ${r.p95.toFixed(4).padStart(7)}   ${extra.padStart(12)}   ${ratio.padStart(12)}`);
+    console.log(`${r.case.padEnd(8)}${r.mode.padEnd(14)}${r.p50.toFixed(4).padStart(7)}  ${r.p95.toFixed(4).padStart(7)}   ${extra.padStart(12)}   ${ratio.padStart(12)}`);
   }
 }

@@ -1,4 +1,4 @@
-// One bench mode per page load (?mode=sdk|raw-worker|raw-main|ort-proxy&case=digits&calls=1000), because
+// One bench mode per page load (?mode=sdk|sdk-unbatched|raw-worker|raw-main|ort-proxy&case=digits&calls=1000), because
 // onnxruntime-web's proxy setting is global and fixed at its first session.
 import * as ort from 'onnxruntime-web/webgpu';
 import { createRuntime } from '../../src/index.js';
@@ -11,9 +11,9 @@ const c = CASES.find((x) => x.id === params.get('case'))!;
 const calls = Number(params.get('calls') ?? 1000);
 const wasmPaths = new URL('/ort/', location.href).href;
 
-async function sdk(): Promise<number[]> {
+async function sdk(batching: boolean): Promise<number[]> {
   // The same input every call: with the output cache on, this would time cache hits.
-  const runtime = createRuntime({ backends: ['wasm'], wasmPaths, cache: false });
+  const runtime = createRuntime({ backends: ['wasm'], wasmPaths, cache: false, ...(batching ? {} : { batching: false }) });
   const model = await runtime.load({ url: c.url, id: c.id });
   const feeds = c.feeds();
   const samples = await timeCalls(() => model.run(feeds), calls);
@@ -44,7 +44,8 @@ async function onPage(proxy: boolean): Promise<number[]> {
 }
 
 const modes: Record<string, () => Promise<number[]>> = {
-  sdk,
+  sdk: () => sdk(true),
+  'sdk-unbatched': () => sdk(false),
   'raw-worker': rawWorker,
   'raw-main': () => onPage(false),
   'ort-proxy': () => onPage(true),
