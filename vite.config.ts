@@ -1,4 +1,5 @@
 import { defineConfig, type Plugin } from 'vite';
+import { otlpDevReceiver } from './tools/otlp-dev-receiver.js';
 import { ortFiles } from './tools/vite-ort-files.js';
 
 // COOP/COEP make the page cross-origin isolated, which onnxruntime-web needs for WASM threads.
@@ -6,7 +7,7 @@ const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-E
 
 // The dev server runs the demo (at /demo/) and serves /models/; the library itself is built by tsc (`npm run build`).
 export default defineConfig({
-  plugins: [ortFiles(), demoHome()],
+  plugins: [ortFiles(), demoHome(), otlpDevReceiver()],
   server: { headers: isolation, port: 5173 },
   preview: { headers: isolation },
   // Pre-bundle up front: a dependency found later re-optimizes and changes every ?v= URL mid-visit, which would

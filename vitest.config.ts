@@ -2,6 +2,7 @@ import { playwright } from '@vitest/browser-playwright';
 import { defineConfig, mergeConfig } from 'vitest/config';
 import { chromiumArgs, chromiumPath } from './test/chromium.js';
 import { faultyServer } from './test/server/faulty.js';
+import { otlpTestReceiver } from './test/server/otlp-receiver.js';
 import viteConfig from './vite.config.js';
 
 export default mergeConfig(
@@ -12,7 +13,7 @@ export default mergeConfig(
         { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' } },
         {
           extends: true,
-          plugins: [faultyServer()],
+          plugins: [faultyServer(), otlpTestReceiver()],
           test: {
             name: 'browser',
             include: ['test/browser/**/*.test.ts'],

@@ -19,7 +19,8 @@ export type ErrorCode =
   | 'worker-crashed'
   | 'runtime-disposed'
   | 'quantize-unsupported'
-  | 'quantize-failed';
+  | 'quantize-failed'
+  | 'telemetry-invalid';
 
 export const ERROR_CODES: readonly ErrorCode[] = [
   'options-invalid',
@@ -42,6 +43,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'runtime-disposed',
   'quantize-unsupported',
   'quantize-failed',
+  'telemetry-invalid',
 ];
 
 /** Plain-data form of an EdgeInferError, used to carry it across the worker boundary. */

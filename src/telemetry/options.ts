@@ -1,0 +1,184 @@
+// The `telemetry` option of createRuntime(): where aggregated metrics and error logs go, and how they are batched.
+import { EdgeInferError } from '../errors.js';
+
+/** One OTLP/HTTP request as a custom exporter receives it. */
+export interface TelemetryRequest {
+  /** Which OTLP path the body belongs to: `/v1/metrics` or `/v1/logs`. */
+  signal: 'metrics' | 'logs';
+  /** OTLP/HTTP JSON (`ExportMetricsServiceRequest` or `ExportLogsServiceRequest`), at most `maxBatchBytes` bytes. */
+  body: string;
+  /** Whether the request should use `fetch(..., { keepalive: true })`: the page may be closing. */
+  keepalive: boolean;
+}
+
+/**
+ * Sends one request somewhere other than an OTLP endpoint. Resolve with nothing (delivered), an HTTP status, or an
+ * object with `status` and `headers` (a `Response` will do) to get the same retry rules as the built-in sender;
+ * reject for a network error (retried).
+ */
+export type TelemetryExporter = (request: TelemetryRequest) => Promise<void | number | ExportAnswer> | void | number | ExportAnswer;
+
+export interface ExportAnswer {
+  status: number;
+  headers?: { get(name: string): string | null };
+}
+
+export interface TelemetryOptions {
+  /**
+   * Base URL of an OpenTelemetry Collector's OTLP/HTTP receiver (resolved against the page); metrics go to
+   * `{endpoint}/v1/metrics` and error logs to `{endpoint}/v1/logs`. Telemetry is off unless this or `exporter` is set.
+   * @defaultValue `undefined` (off)
+   */
+  endpoint?: string;
+  /**
+   * Sends requests yourself instead of POSTing them to `endpoint`.
+   * @defaultValue `undefined`
+   */
+  exporter?: TelemetryExporter;
+  /** Extra request headers for `endpoint`, e.g. an API key your collector expects. @defaultValue `{}` */
+  headers?: Readonly<Record<string, string>>;
+  /** The resource attribute `service.name`. @defaultValue `'unknown_service'` */
+  serviceName?: string;
+  /** The resource attribute `service.version`. @defaultValue `undefined` (not sent) */
+  serviceVersion?: string;
+  /** More resource attributes, e.g. `{ 'deployment.environment.name': 'prod' }`. @defaultValue `{}` */
+  resourceAttributes?: Readonly<Record<string, string | number | boolean>>;
+  /** Milliseconds between exports of what was recorded. @defaultValue `10000` */
+  intervalMs?: number;
+  /**
+   * Largest request body in bytes; a fuller batch is sent at once. At most 61440 (60 KiB), so that requests fit
+   * the browser's 64 KiB budget for `keepalive` requests.
+   * @defaultValue `61440`
+   */
+  maxBatchBytes?: number;
+  /**
+   * Most attribute sets per metric between two exports; later ones are merged into one series marked
+   * `otel.metric.overflow=true`.
+   * @defaultValue `100`
+   */
+  maxSeries?: number;
+  /** Most log records (errors, device context) between two exports; the rest are counted as dropped. @defaultValue `100` */
+  maxLogs?: number;
+  /** Most batches waiting in memory; older ones move to the outbox (or are dropped and counted without one). @defaultValue `20` */
+  maxQueue?: number;
+  /**
+   * Sends of one batch before the endpoint counts as unreachable and waiting batches move to the outbox. Network
+   * errors, 429, 502, 503 and 504 are retried with exponential backoff and jitter, after `Retry-After` when given.
+   * @defaultValue `4`
+   */
+  retries?: number;
+  /** First backoff delay in milliseconds; it doubles each retry (up to 5 minutes), with jitter. @defaultValue `1000` */
+  retryDelayMs?: number;
+  /**
+   * The IndexedDB outbox for batches that could not be sent, drained when the browser comes back `online` and at
+   * the next start. When full, the oldest batch is dropped and counted. `false` keeps batches in memory only.
+   * @defaultValue `{ maxBatches: 100, dbName: 'edge-infer-telemetry' }`
+   */
+  outbox?: { maxBatches?: number; dbName?: string } | false;
+  /**
+   * Fraction of inferences recorded, for apps that run models many times a second. Recorded ones count
+   * `1 / sampleRate` times, so counts and sums estimate the totals.
+   * @defaultValue `1`
+   */
+  sampleRate?: number;
+}
+
+export interface ResolvedTelemetryOptions {
+  readonly endpoint: string | undefined;
+  readonly exporter: TelemetryExporter | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly resource: Readonly<Record<string, string | number | boolean>>;
+  readonly intervalMs: number;
+  readonly maxBatchBytes: number;
+  readonly maxSeries: number;
+  readonly maxLogs: number;
+  readonly maxQueue: number;
+  readonly retries: number;
+  readonly retryDelayMs: number;
+  readonly outbox: Readonly<{ maxBatches: number; dbName: string }> | false;
+  readonly sampleRate: number;
+}
+
+export const TELEMETRY_DEFAULTS = Object.freeze({
+  serviceName: 'unknown_service',
+  intervalMs: 10_000,
+  maxBatchBytes: 61_440,
+  maxSeries: 100,
+  maxLogs: 100,
+  maxQueue: 20,
+  retries: 4,
+  retryDelayMs: 1000,
+  outbox: Object.freeze({ maxBatches: 100, dbName: 'edge-infer-telemetry' }),
+  sampleRate: 1,
+});
+
+/** Integer options: [min, max]. */
+const RANGES = {
+  intervalMs: [1, 86_400_000],
+  maxBatchBytes: [1024, 61_440],
+  maxSeries: [1, 10_000],
+  maxLogs: [0, 10_000],
+  maxQueue: [1, 1000],
+  retries: [0, 100],
+  retryDelayMs: [0, 3_600_000],
+} as const;
+
+type Ranged = { -readonly [K in keyof typeof RANGES]: number };
+
+/** `undefined` when telemetry is off: no endpoint and no exporter. */
+export function resolveTelemetryOptions(options: unknown, base?: string): ResolvedTelemetryOptions | undefined {
+  if (options === undefined) return undefined;
+  const o = object(options, 'telemetry') as TelemetryOptions & Record<string, unknown>;
+  const d = TELEMETRY_DEFAULTS;
+  need(o.exporter === undefined || typeof o.exporter === 'function', 'exporter', 'a function', o.exporter);
+  let endpoint: string | undefined;
+  if (o.endpoint !== undefined) {
+    need(typeof o.endpoint === 'string' && URL.canParse(o.endpoint, base), 'endpoint', 'a URL', o.endpoint);
+    endpoint = new URL(o.endpoint, base).href.replace(/\/+$/, '');
+  }
+  if (!endpoint && !o.exporter) return undefined;
+  const headers = object(o.headers ?? {}, 'headers') as Record<string, string>;
+  need(Object.values(headers).every((v) => typeof v === 'string'), 'headers', 'names mapped to strings', headers);
+  const resource: Record<string, string | number | boolean> = { 'service.name': text(o.serviceName ?? d.serviceName, 'serviceName') };
+  if (o.serviceVersion !== undefined) resource['service.version'] = text(o.serviceVersion, 'serviceVersion');
+  for (const [key, value] of Object.entries(object(o.resourceAttributes ?? {}, 'resourceAttributes'))) {
+    need(value !== '' && ['string', 'number', 'boolean'].includes(typeof value), `resourceAttributes.${key}`, 'a non-empty string, a number or a boolean', value);
+    resource[key] = value as string | number | boolean;
+  }
+  const ranged = {} as Ranged;
+  for (const [key, [min, max]] of Object.entries(RANGES) as [keyof Ranged, readonly [number, number]][]) ranged[key] = int(o[key] ?? d[key], key, min, max);
+  const outbox = o.outbox === false ? false : (object(o.outbox ?? {}, 'outbox') as { maxBatches?: number; dbName?: string });
+  const sampleRate = o.sampleRate ?? d.sampleRate;
+  need(typeof sampleRate === 'number' && sampleRate > 0 && sampleRate <= 1, 'sampleRate', 'a number in (0, 1]', sampleRate);
+  return Object.freeze({
+    endpoint,
+    exporter: o.exporter,
+    headers: Object.freeze({ ...headers }),
+    resource: Object.freeze(resource),
+    ...ranged,
+    outbox: outbox && Object.freeze({
+      maxBatches: int(outbox.maxBatches ?? d.outbox.maxBatches, 'outbox.maxBatches', 1, 100_000),
+      dbName: text(outbox.dbName ?? d.outbox.dbName, 'outbox.dbName'),
+    }),
+    sampleRate,
+  });
+}
+
+function need(ok: boolean, name: string, expected: string, value: unknown): void {
+  if (!ok) throw new EdgeInferError('options-invalid', `telemetry.${name} must be ${expected}, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
+}
+
+function object(value: unknown, name: string): object {
+  need(typeof value === 'object' && value !== null && !Array.isArray(value), name, 'an object', value);
+  return value as object;
+}
+
+function text(value: unknown, name: string): string {
+  need(typeof value === 'string' && value !== '', name, 'a non-empty string', value);
+  return value as string;
+}
+
+function int(value: unknown, name: string, min: number, max: number): number {
+  need(Number.isInteger(value) && (value as number) >= min && (value as number) <= max, name, `an integer from ${min} to ${max}`, value);
+  return value as number;
+}
