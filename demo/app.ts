@@ -5,7 +5,11 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const pad = $<HTMLCanvasElement>('pad');
 const backendSelect = $<HTMLSelectElement>('backend');
 const ctx = pad.getContext('2d', { willReadFrequently: true })!;
-const runtime = createRuntime({ manifest: '/models/manifest.json' });
+// Telemetry goes to the demo server's OTLP receiver; demo/monitor.html shows what it got.
+const runtime = createRuntime({
+  manifest: '/models/manifest.json',
+  telemetry: { endpoint: location.origin, serviceName: 'edge-infer-demo', intervalMs: 2000 },
+});
 let model: Model | undefined;
 let loading: Promise<void> = Promise.resolve();
 

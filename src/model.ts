@@ -1,3 +1,4 @@
+import type { Telemetry } from './telemetry/telemetry.js';
 import { zeroStats, type CacheStats, type ModelCache, type PendingEntry } from './cache/output-cache.js';
 import { EdgeInferError } from './errors.js';
 import type { Backend } from './options.js';
@@ -41,6 +42,8 @@ export interface ModelHost {
   runMany(handle: number, generation: number, requests: Record<string, Tensor>[], transfer: ArrayBuffer[], batching?: BatchPolicy): Promise<RunOutcome[]>;
   /** Whether the worker that holds this model is still the runtime's live worker. */
   alive(generation: number): boolean;
+  /** The runtime's telemetry (a no-op when it is off). */
+  readonly telemetry?: Telemetry;
   release(handle: number, generation: number): Promise<void>;
 }
 
@@ -112,6 +115,21 @@ export class Model {
   }
 
   async run(feeds: Readonly<Record<string, unknown>>, options: RunOptions = {}): Promise<RunResult> {
+    const telemetry = this.host.telemetry;
+    if (!telemetry?.enabled) return this.runOnce(feeds, options);
+    const start = performance.now();
+    try {
+      const result = await this.runOnce(feeds, options);
+      if (!result.fromCache) telemetry.recordInference(this, performance.now() - start); // what the caller waited
+      return result;
+    } catch (error) {
+      telemetry.recordInference(this, performance.now() - start, 'error');
+      telemetry.recordError(error, this);
+      throw error;
+    }
+  }
+
+  private async runOnce(feeds: Readonly<Record<string, unknown>>, options: RunOptions): Promise<RunResult> {
     if (this.disposed) throw new EdgeInferError('model-disposed', `model "${this.id}" was disposed; load it again to run it`, { model: this.id });
     if (typeof options !== 'object' || options === null) {
       throw new EdgeInferError('options-invalid', `run() options must be an object, got ${options === null ? 'null' : typeof options}`);
@@ -124,6 +142,7 @@ export class Model {
     let pending: PendingEntry | undefined;
     if (this.cache && (options.cache ?? this.serving.cache) && this.host.alive(this.generation)) {
       const found = this.cache.lookup(tensors);
+      this.host.telemetry?.recordCache(this, found.hit);
       if (found.hit) {
         if (move) detach(tensors);
         return { outputs: found.outputs, backend: this.backend, inferenceMs: 0, fromCache: true, batchSize: 0 };

@@ -1,4 +1,5 @@
 import { EdgeInferError } from './errors.js';
+import type { TelemetryOptions } from './telemetry/options.js';
 import {
   BATCHING_DEFAULTS, CACHE_DEFAULTS, resolveBatchingOptions, resolveCacheOptions,
   type BatchingOptions, type CacheOptions, type ResolvedBatchingOptions, type ResolvedCacheOptions,
@@ -62,6 +63,11 @@ export interface RuntimeOptions {
    * @defaultValue `{ maxBatch: 64, maxDelayMs: 2 }`
    */
   batching?: BatchingOptions | false;
+  /**
+   * Aggregated metrics and error logs sent as OTLP/HTTP JSON to an OpenTelemetry Collector (README "Telemetry").
+   * @defaultValue `undefined` (off: nothing is recorded or sent)
+   */
+  telemetry?: TelemetryOptions;
 }
 
 export interface StorageOptions {
@@ -100,6 +106,8 @@ export interface ResolvedRuntimeOptions {
   readonly retryDelayMs: number;
   readonly cache: ResolvedCacheOptions | false;
   readonly batching: ResolvedBatchingOptions | false;
+  /** Checked by createTelemetry() when the runtime is made. */
+  readonly telemetry: TelemetryOptions | undefined;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -149,6 +157,7 @@ export function resolveOptions(options: unknown = {}): ResolvedRuntimeOptions {
     retryDelayMs,
     cache: resolveCacheOptions(o.cache),
     batching: resolveBatchingOptions(o.batching),
+    telemetry: o.telemetry,
   });
 }
 

@@ -11,6 +11,8 @@ import { wholeBuffers } from './tensor.js';
 import { WorkerClient } from './worker/client.js';
 import type { StorageUsage, WorkerEnv } from './worker/protocol.js';
 import { installErrorTransfer } from './worker/transfer.js';
+import { reportLoad } from './telemetry/report.js';
+import { createTelemetry, type Telemetry } from './telemetry/telemetry.js';
 
 /** The model cache, as `runtime.storage`. */
 export interface RuntimeStorage {
@@ -37,24 +39,30 @@ export class Runtime {
   private anonymous = 0;
   private nextRequest = 1;
   private disposed = false;
-  private readonly host: ModelHost = {
-    run: (handle, generation, feeds, move, batching) =>
-      this.live(generation).call((api) => api.run(handle, move ? transfer(feeds, wholeBuffers(Object.values(feeds))) : feeds, batching)),
-    runMany: (handle, generation, requests, moved, batching) =>
-      this.live(generation).call((api) => api.runMany(handle, transfer(requests, moved), batching)),
-    alive: (generation) => !this.disposed && generation === this.generation && this.client?.alive === true,
-    release: async (handle, generation) => {
-      const client = this.client;
-      if (!client || generation !== this.generation || !client.alive) return; // its session died with its worker
-      await client.call((api) => api.release(handle));
-    },
-  };
+  private readonly host: ModelHost;
 
   /** The output cache and batching defaults the runtime's models share. */
   private readonly serving: ServingContext;
 
+  /** Aggregates and exports metrics; a no-op unless `telemetry.endpoint` or `telemetry.exporter` is set. */
+  private readonly telemetry: Telemetry;
+
   constructor(options?: RuntimeOptions) {
     this.options = resolveOptions(options);
+    this.telemetry = createTelemetry(this.options.telemetry);
+    this.host = {
+      run: (handle, generation, feeds, move, batching) =>
+        this.live(generation).call((api) => api.run(handle, move ? transfer(feeds, wholeBuffers(Object.values(feeds))) : feeds, batching)),
+      runMany: (handle, generation, requests, moved, batching) =>
+        this.live(generation).call((api) => api.runMany(handle, transfer(requests, moved), batching)),
+      telemetry: this.telemetry,
+      alive: (generation) => !this.disposed && generation === this.generation && this.client?.alive === true,
+      release: async (handle, generation) => {
+        const client = this.client;
+        if (!client || generation !== this.generation || !client.alive) return; // its session died with its worker
+        await client.call((api) => api.release(handle));
+      },
+    };
     this.serving = { cache: this.options.cache ? new OutputCache(this.options.cache) : undefined, batching: this.options.batching };
   }
 
@@ -75,7 +83,12 @@ export class Runtime {
       await client.call(() => this.ready as Promise<WorkerEnv>);
       const events = options.onProgress ? proxy(options.onProgress) : undefined;
       const reply = await client.call((api) => api.load(transfer({ ...request, requestId }, moved), events));
-      return new Model(request.id, reply, this.host, generation, { context: this.serving, options: serving });
+      const model = new Model(request.id, reply, this.host, generation, { context: this.serving, options: serving });
+      reportLoad(this.telemetry, model, reply.gpu);
+      return model;
+    } catch (error) {
+      this.telemetry.recordError(error, { id: request.id });
+      throw error;
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
     }
@@ -109,6 +122,7 @@ export class Runtime {
     this.serving.cache?.clear();
     this.client?.stop(new EdgeInferError('runtime-disposed', 'the runtime was disposed'));
     this.client = undefined;
+    await this.telemetry.dispose(); // sends what was recorded
   }
 
   private connect(): WorkerClient {
@@ -118,8 +132,9 @@ export class Runtime {
     const worker = this.options.createWorker
       ? this.options.createWorker()
       : new Worker(new URL('./worker/worker.ts', import.meta.url), { type: 'module', name: 'edge-infer' });
-    const client = new WorkerClient(worker, () => {
+    const client = new WorkerClient(worker, (error) => {
       if (this.client === client) this.client = undefined;
+      this.telemetry.recordError(error);
     });
     this.client = client;
     this.generation++;

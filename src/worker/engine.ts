@@ -45,7 +45,7 @@ export class Engine {
     const controller = new AbortController();
     this.loads.set(request.requestId, controller);
     try {
-      const { session, backend, reasons, fetched } = await createSession(request.id, request.backends, (b) =>
+      const { session, backend, reasons, fetched, gpu } = await createSession(request.id, request.backends, (b) =>
         this.storage.fetch(request, controller.signal, emit, b),
       );
       if (controller.signal.aborted) {
@@ -67,6 +67,7 @@ export class Engine {
         outputs: signature.outputs,
         backend,
         ...(reasons.length > 0 ? { fallbackReason: reasons.join('; ') } : {}),
+        ...(gpu ? { gpu } : {}),
         bytes: bytes.byteLength,
         loadMs: performance.now() - start,
       };

@@ -2,6 +2,7 @@
 import type { SerializedError } from '../errors.js';
 import type { Backend } from '../options.js';
 import type { Precision } from '../store/manifest.js';
+import type { GpuAdapterFacts } from './backend.js';
 import type { CachedModelInfo } from '../store/store.js';
 import type { Tensor, ValueInfo } from '../tensor.js';
 
@@ -70,6 +71,8 @@ export interface LoadReply {
   backend: Backend;
   /** Why earlier backends in the list were not used; absent when the first one worked. */
   fallbackReason?: string;
+  /** The WebGPU adapter's vendor and architecture, when the model runs on WebGPU. */
+  gpu?: GpuAdapterFacts;
   bytes: number;
   loadMs: number;
 }

@@ -21,7 +21,7 @@ export async function createSession<F extends { bytes: Uint8Array }>(id: string,
     if (fetched.bytes.byteLength === 0) throw new EdgeInferError('model-invalid', `model "${id}" is empty (0 bytes)`, { model: id });
     try {
       const session = await ort.InferenceSession.create(fetched.bytes, { executionProviders: [backend], graphOptimizationLevel: 'all' });
-      return { session, backend, reasons, fetched };
+      return { session, backend, reasons, fetched, gpu: available.gpu };
     } catch (error) {
       if (isModelError(error)) throw toEdgeInferError(error, 'model-invalid', `model "${id}" is not a valid ONNX model`);
       reasons.push(`${backend}: session creation failed: ${error instanceof Error ? error.message : String(error)}`);

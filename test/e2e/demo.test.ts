@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { total as seriesTotal, type OtlpSummary } from '../../tools/otlp-summary.js';
 import { launchChromium, startDemoServer } from './serve.js';
 
 let server: ViteDevServer;
@@ -69,6 +70,16 @@ describe.each([
     expect(total).toBeGreaterThan(99);
     expect(total).toBeLessThan(101);
     expect(await page.locator('#inference').textContent()).toMatch(/^\d+\.\d\d ms$/);
+
+    // The page's telemetry reaches the demo server's OTLP receiver (it exports every 2 s, and on page hide).
+    await page.close();
+    const inferences = async () => {
+      const summary = (await (await fetch(`${url}/__otlp/summary?service=edge-infer-demo`)).json()) as OtlpSummary;
+      return seriesTotal(summary, 'edge_infer.inference.duration', { backend: expected });
+    };
+    const deadline = Date.now() + 20_000;
+    while ((await inferences()) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(await inferences()).toBeGreaterThanOrEqual(2);
   });
 
   test('forcing WebGPU fails clearly when the browser has none', async () => {

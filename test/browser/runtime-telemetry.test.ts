@@ -1,0 +1,44 @@
+// The runtime reports what happens to its models: loads, inferences, cache lookups, errors and fallbacks.
+import { expect, test } from 'vitest';
+import { createRuntime } from '../../src/index.js';
+import { total, type OtlpSummary } from '../../tools/otlp-summary.js';
+import { expectCode, seeded } from './helpers.js';
+
+test('a runtime with an endpoint sends what its models did, and never the inputs or outputs', async () => {
+  const key = `runtime-${Date.now().toString(36)}`;
+  const endpoint = new URL(`/__otlp-test/${key}`, location.href).href;
+  const runtime = createRuntime({
+    backends: ['webgpu', 'wasm'],
+    manifest: '/models/manifest.json',
+    storage: { dbName: `telemetry-${key}` },
+    telemetry: { endpoint, serviceName: 'runtime-test', intervalMs: 3_600_000, outbox: false },
+  });
+  const digits = await runtime.load('digits', { backend: 'wasm' });
+  const inputs = Array.from({ length: 30 }, (_, i) => seeded(784, 1000 + i).map(Math.abs));
+  for (const pixels of inputs) await digits.run({ pixels });
+  for (const pixels of inputs.slice(0, 10)) expect((await digits.run({ pixels })).fromCache).toBe(true);
+  await expectCode(digits.run({ pixels: new Float32Array(783) }), 'input-shape');
+  await expectCode(runtime.load('not-a-model'), 'model-unknown');
+  await runtime.dispose(); // sends what was recorded
+
+  const { delivered, requests } = (await (await fetch(`/__otlp-test/${key}/log`)).json()) as {
+    delivered: OtlpSummary;
+    requests: { problems: string[] }[];
+  };
+  for (const r of requests) expect(r.problems).toEqual([]);
+  const model = { 'model.id': 'digits', 'model.version': '1.0.0', backend: 'wasm' };
+  expect(total(delivered, 'edge_infer.inference.duration', { ...model, status: 'ok' })).toBe(30);
+  expect(total(delivered, 'edge_infer.inference.duration', { ...model, status: 'error' })).toBe(1);
+  expect(total(delivered, 'edge_infer.model.load.duration', { 'model.id': 'digits' })).toBe(1);
+  expect(total(delivered, 'edge_infer.errors', { 'error.code': 'input-shape' })).toBe(1);
+  expect(total(delivered, 'edge_infer.errors', { 'error.code': 'model-unknown' })).toBe(1);
+  const cache = delivered.metrics['edge_infer.cache.requests'] ?? [];
+  const outputCache = (result: string) =>
+    cache.filter((s) => s.attributes.cache === 'output' && s.attributes.result === result).reduce((n, s) => n + s.count, 0);
+  expect([outputCache('hit'), outputCache('miss')]).toEqual([10, 30]);
+  const weights = cache.filter((s) => s.attributes.cache === 'weights' && s.attributes.result === 'miss').reduce((n, s) => n + s.count, 0);
+  expect(weights).toBe(1); // the first load came from the network
+  const sent = JSON.stringify(delivered);
+  expect(sent).not.toContain(String(inputs[0]![100])); // no raw input values
+  expect(delivered.logs.some((l) => l.attributes['event.name'] === 'edge_infer.device')).toBe(true);
+});
