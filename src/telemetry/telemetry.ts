@@ -67,7 +67,7 @@ export interface Telemetry {
   readonly enabled: boolean;
   /** Random per session, sent as the resource attribute `session.id`; `''` when off. */
   readonly sessionId: string;
-  /** One finished `session.run` (the worker's `inferenceMs`), or a failed run with `status: 'error'`. */
+  /** One finished run, timed as its caller waited for it (batching and the worker round trip included), or a failed run with `status: 'error'`. */
   recordInference(model: ModelRef, ms: number, status?: 'ok' | 'error'): void;
   /** One finished load; also counts a weight-cache hit or miss (source `'cache'` or `'network'`) and downloaded bytes. */
   recordLoad(model: LoadedModelRef, ms: number, downloadBytes?: number): void;
