@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { EdgeInferError, type ErrorCode } from '../../src/errors.js';
 import { validateFeeds, wholeBuffers, type ValueInfo } from '../../src/tensor.js';
+import { codeOf } from './code-of.js';
 
 const digits: ValueInfo[] = [{ name: 'pixels', dtype: 'float32', dims: ['batch', 784] }];
 const vad: ValueInfo[] = [
@@ -9,15 +10,6 @@ const vad: ValueInfo[] = [
   { name: 'sr', dtype: 'int64', dims: [] },
 ];
 
-function codeOf(fn: () => unknown): ErrorCode | undefined {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(EdgeInferError);
-    return (error as EdgeInferError).code;
-  }
-  return undefined;
-}
 
 describe('validateFeeds', () => {
   test('infers the free batch dim from a bare typed array', () => {

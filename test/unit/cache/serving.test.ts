@@ -5,6 +5,7 @@ import { resolveOptions } from '../../../src/options.js';
 import { parseServingOptions, resolveBatchingOptions, resolveCacheOptions } from '../../../src/serving-options.js';
 import { hasBatchDimension, resolveServing, stateInputs } from '../../../src/serving.js';
 import type { ValueInfo } from '../../../src/tensor.js';
+import { codeOf as code } from '../code-of.js';
 
 const f = (name: string, dims: ValueInfo['dims'] = ['batch', 4]): ValueInfo => ({ name, dtype: 'float32', dims });
 const digits = { inputs: [f('pixels', ['batch', 784])], outputs: [f('probabilities', ['batch', 10]), f('logits', ['batch', 10])] };
@@ -14,15 +15,6 @@ const vad = {
 };
 const context = { cache: new OutputCache({ maxEntries: 10, maxBytes: 1e6, ttlMs: Infinity }), batching: { maxBatch: 64, maxDelayMs: 2 } };
 
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(EdgeInferError);
-    return (error as EdgeInferError).code;
-  }
-  return undefined;
-}
 
 describe('stateInputs', () => {
   test.each([

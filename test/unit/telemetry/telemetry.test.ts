@@ -4,18 +4,10 @@ import { createTelemetry } from '../../../src/telemetry/telemetry.js';
 import { total } from '../../../tools/otlp-summary.js';
 import { decoded, model } from './helpers.js';
 import { setup } from './setup.js';
+import { codeOf as code } from '../code-of.js';
 
 afterEach(() => void vi.useRealTimers());
 
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(EdgeInferError);
-    return (e as EdgeInferError).code;
-  }
-  return undefined;
-}
 
 describe('off unless an endpoint or exporter is set', () => {
   test.each([[undefined], [{}], [{ serviceName: 'app' }]])('%j: no listeners, no timers, calls are no-ops', (options) => {
