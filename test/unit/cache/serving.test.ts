@@ -1,6 +1,5 @@
 import { describe, expect, test } from 'vitest';
 import { OutputCache } from '../../../src/cache/output-cache.js';
-import { EdgeInferError } from '../../../src/errors.js';
 import { resolveOptions } from '../../../src/options.js';
 import { parseServingOptions, resolveBatchingOptions, resolveCacheOptions } from '../../../src/serving-options.js';
 import { hasBatchDimension, resolveServing, stateInputs } from '../../../src/serving.js';
