@@ -1,6 +1,6 @@
-// Builds the example models, their test data and models/manifest.json.
+// Builds the example models, their int8 variants, their test data and models/manifest.json.
 //
-//   node models/build.mjs [--force]
+//   node models/build.mjs [--force]      (npm run models compiles the quantizer in src/tools first)
 //
 // Training is seeded, so repeated runs produce byte-identical files. --force also
 // re-synthesizes models/vad/speech.wav, which is otherwise kept as committed.
@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildDigits } from './digits/train.mjs';
 import { buildForecast } from './forecast/train.mjs';
+import { buildVariants } from './int8/variants.mjs';
 import { sha256, signature } from './lib/onnx.mjs';
 import { checkSignature, createSession, toJson } from './lib/runtime.mjs';
 import { buildTiny } from './tiny/build.mjs';
@@ -56,9 +57,14 @@ function summary(entries, results) {
       vad: `frame agreement ${m.frameAgreement?.toFixed(4)} (${m.scoredFrames} frames)`,
     }[e.id];
     const diff = results[i].check ? results[i].check.maxAbsDiff.toExponential(1) : '-';
-    return [e.id, e.file, `${(e.bytes / 1024).toFixed(1)} KiB`, e.sha256.slice(0, 12), metric, diff, `${results[i].seconds.toFixed(1)} s`];
-  });
-  const header = ['model', 'file', 'size', 'sha256', 'held-out metric', 'ort diff', 'time'];
+    const variants = (e.variants ?? []).map((v) => {
+      const gate = `${v.gates.quality.passed ? 'pass' : 'FAIL'} ${v.gates.quality.value}, size ${(v.gates.size.value * 100).toFixed(1)}%`;
+      const use = v.recommended ? `recommended on ${v.backends.join(', ')}` : 'not recommended';
+      return [`  int8 ${v.mode}`, v.file, `${(v.bytes / 1024).toFixed(1)} KiB`, v.sha256.slice(0, 12), `gate ${gate}`, '-', use];
+    });
+    return [[e.id, e.file, `${(e.bytes / 1024).toFixed(1)} KiB`, e.sha256.slice(0, 12), metric, diff, `${results[i].seconds.toFixed(1)} s`], ...variants];
+  }).flat();
+  const header = ['model', 'file', 'size', 'sha256', 'held-out metric', 'ort diff', 'time / use'];
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const line = (cells) => cells.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
@@ -72,6 +78,7 @@ const results = [
 ];
 const entries = [];
 for (const result of results) entries.push(await manifestEntry(result));
+for (const [i, entry] of entries.entries()) entry.variants = await buildVariants(entry, results[i].bytes, ROOT, log);
 writeFileSync(join(ROOT, 'manifest.json'), toJson({ models: entries }));
 buildTiny(join(ROOT, 'tiny')); // benchmark probe, not a product model: kept out of the manifest
 

@@ -23,6 +23,8 @@ export function ortFiles(): Plugin {
     if (!name || !files.includes(name)) return next();
     res.setHeader('Content-Type', name.endsWith('.wasm') ? 'application/wasm' : 'text/javascript');
     res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    // WASM threads start workers from the .mjs; in a cross-origin isolated page a worker script needs COEP itself.
+    res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
     res.setHeader('Cache-Control', 'no-cache');
     res.end(readFileSync(join(dist, name)));
   };

@@ -26,7 +26,7 @@ test('a runtime with an endpoint sends what its models did, and never the inputs
     requests: { problems: string[] }[];
   };
   for (const r of requests) expect(r.problems).toEqual([]);
-  const model = { 'model.id': 'digits', 'model.version': '1.0.0', backend: 'wasm' };
+  const model = { 'model.id': 'digits', 'model.version': digits.version!, backend: 'wasm' };
   expect(total(delivered, 'edge_infer.inference.duration', { ...model, status: 'ok' })).toBe(30);
   expect(total(delivered, 'edge_infer.inference.duration', { ...model, status: 'error' })).toBe(1);
   expect(total(delivered, 'edge_infer.model.load.duration', { 'model.id': 'digits' })).toBe(1);
