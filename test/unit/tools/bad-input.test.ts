@@ -3,19 +3,10 @@ import { expect, test } from 'vitest';
 import { EdgeInferError } from '../../../src/errors.js';
 import { inspect, quantize } from '../../../src/tools/index.js';
 import { create, encodeModel } from '../../../src/tools/onnx/proto.js';
+import { codeOf } from '../code-of.js';
 import * as g from './graphs.js';
 
 const digits = new Uint8Array(readFileSync('models/digits/model.onnx'));
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(EdgeInferError);
-    return (error as EdgeInferError).code;
-  }
-  return undefined;
-}
 
 test('bytes that are not ONNX are model-invalid', () => {
   expect(codeOf(() => quantize(new TextEncoder().encode('<!doctype html><html><body>404</body></html>')))).toBe('model-invalid');
