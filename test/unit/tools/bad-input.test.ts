@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
-import { EdgeInferError } from '../../../src/errors.js';
 import { inspect, quantize } from '../../../src/tools/index.js';
 import { create, encodeModel } from '../../../src/tools/onnx/proto.js';
 import { codeOf } from '../code-of.js';
