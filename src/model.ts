@@ -114,9 +114,12 @@ export class Model {
     return this.disposed;
   }
 
-  async run(feeds: Readonly<Record<string, unknown>>, options: RunOptions = {}): Promise<RunResult> {
+  run(feeds: Readonly<Record<string, unknown>>, options: RunOptions = {}): Promise<RunResult> {
     const telemetry = this.host.telemetry;
-    if (!telemetry?.enabled) return this.runOnce(feeds, options);
+    return telemetry?.enabled ? this.runRecorded(telemetry, feeds, options) : this.runOnce(feeds, options);
+  }
+
+  private async runRecorded(telemetry: Telemetry, feeds: Readonly<Record<string, unknown>>, options: RunOptions): Promise<RunResult> {
     const start = performance.now();
     try {
       const result = await this.runOnce(feeds, options);
