@@ -5,14 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { EdgeInferError } from '../../src/errors.js';
 import { createTelemetry, type Telemetry, type TelemetryOptions } from '../../src/telemetry/index.js';
 import { total, type OtlpSummary } from '../../tools/otlp-summary.js';
-
-interface Logged {
-  signal: 'metrics' | 'logs';
-  at: number;
-  status: number;
-  bytes: number;
-  problems: string[];
-}
+import type { Logged } from '../server/otlp-receiver.js';
 
 const INFERENCE = 'edge_infer.inference.duration';
 const DROPPED = 'edge_infer.telemetry.dropped';

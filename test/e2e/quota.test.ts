@@ -1,30 +1,17 @@
 // Real quota exhaustion: Chromium's DevTools protocol lowers the origin's storage quota. It runs in a browser of its
 // own, because the override is origin-wide and would make other tests' writes fail.
-import type { Browser } from 'playwright-core';
-import type { ViteDevServer } from 'vite';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { launchChromium, startDemoServer } from './serve.js';
+import { expect, test } from 'vitest';
+import { useDemoServerAndBrowser } from './serve.js';
 
-let server: ViteDevServer;
-let url: string;
-let browser: Browser;
-
-beforeAll(async () => {
-  ({ server, url } = await startDemoServer());
-  browser = await launchChromium(false);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const demo = useDemoServerAndBrowser();
 
 test('with the quota used up the model runs from memory, with a quota-exceeded warning, and nothing is cached', async () => {
-  const context = await browser.newContext();
+  const context = await demo.browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${url}/test/e2e/pages/blank.html`);
+  await page.goto(`${demo.url}/test/e2e/pages/blank.html`);
   const cdp = await context.newCDPSession(page);
   const usage = (await page.evaluate('navigator.storage.estimate()')) as { usage: number };
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(url).origin, quotaSize: usage.usage + 50_000 });
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(demo.url).origin, quotaSize: usage.usage + 50_000 });
   // A string, so the test runner does not rewrite the dynamic import.
   const result = (await page.evaluate(`import('/src/index.ts').then(async (sdk) => {
     const runtime = sdk.createRuntime({ backends: ['wasm'], manifest: '/models/manifest.json' });

@@ -1,5 +1,6 @@
 import { chromium, type Browser } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
+import { afterAll, beforeAll } from 'vitest';
 import { chromiumArgs, chromiumPath } from '../chromium.js';
 
 /** The demo's own dev server (vite.config.ts) on a free port. */
@@ -13,4 +14,18 @@ export async function startDemoServer(): Promise<{ server: ViteDevServer; url: s
 
 export function launchChromium(webgpu: boolean): Promise<Browser> {
   return chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs({ webgpu }), headless: true });
+}
+
+/** The demo server and a Chromium without WebGPU for the tests of one file; read them inside tests. */
+export function useDemoServerAndBrowser(): { readonly url: string; readonly browser: Browser } {
+  const state = {} as { url: string; browser: Browser; server: ViteDevServer };
+  beforeAll(async () => {
+    Object.assign(state, await startDemoServer());
+    state.browser = await launchChromium(false);
+  });
+  afterAll(async () => {
+    await state.browser?.close();
+    await state.server?.close();
+  });
+  return state;
 }

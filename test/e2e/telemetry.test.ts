@@ -1,26 +1,13 @@
 // The last batch leaves when the page closes: Playwright closes the page, the demo server's dev receiver checks.
 import { readFileSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
-import type { ViteDevServer } from 'vite';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { total, type OtlpSummary } from '../../tools/otlp-summary.js';
-import { launchChromium, startDemoServer } from './serve.js';
+import { useDemoServerAndBrowser } from './serve.js';
 
-let server: ViteDevServer;
-let url: string;
-let browser: Browser;
-
-beforeAll(async () => {
-  ({ server, url } = await startDemoServer());
-  browser = await launchChromium(false);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const demo = useDemoServerAndBrowser();
 
 async function summary(service: string): Promise<OtlpSummary> {
-  return (await fetch(`${url}/__otlp/summary?service=${service}`)).json() as Promise<OtlpSummary>;
+  return (await fetch(`${demo.url}/__otlp/summary?service=${service}`)).json() as Promise<OtlpSummary>;
 }
 
 async function until(service: string, done: (s: OtlpSummary) => boolean): Promise<OtlpSummary> {
@@ -35,9 +22,9 @@ async function until(service: string, done: (s: OtlpSummary) => boolean): Promis
 
 test('a page closed in the middle of a batch: the last batch arrives', async () => {
   const service = `e2e-close-${Date.now()}`;
-  const context = await browser.newContext();
+  const context = await demo.browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${url}/test/e2e/pages/telemetry.html?service=${service}&before=40&after=97`);
+  await page.goto(`${demo.url}/test/e2e/pages/telemetry.html?service=${service}&before=40&after=97`);
   await page.waitForSelector('body[data-ready="yes"]', { state: 'attached', timeout: 60_000 });
   const session = await page.locator('body').getAttribute('data-session');
   expect(total(await until(service, (s) => s.requests.metrics > 0), 'edge_infer.inference.duration')).toBe(40);
@@ -52,10 +39,10 @@ test('a page closed in the middle of a batch: the last batch arrives', async () 
 });
 
 test('the monitor page shows what the dev receiver got, and the receiver keeps it in .otlp/received.jsonl', async () => {
-  const page = await browser.newPage();
+  const page = await demo.browser.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${url}/demo/monitor.html?service=monitor-sample`);
+  await page.goto(`${demo.url}/demo/monitor.html?service=monitor-sample`);
   await page.click('#sample');
   await page.waitForFunction(() => document.querySelectorAll('#inference tbody td.n').length > 0, null, { timeout: 30_000 });
   const rows = await page.locator('#inference tbody tr').allTextContents();

@@ -15,7 +15,8 @@ interface Mode {
   status?: number;
 }
 
-interface Logged {
+/** One request the receiver answered, as `GET /__otlp-test/<key>/log` lists it. */
+export interface Logged {
   signal: 'metrics' | 'logs';
   at: number;
   status: number;
