@@ -1,28 +1,5 @@
-/** Stable error codes. Tests and apps branch on these, never on message text. */
-export type ErrorCode =
-  | 'options-invalid'
-  | 'input-invalid'
-  | 'input-unknown'
-  | 'input-missing'
-  | 'input-dtype'
-  | 'input-shape'
-  | 'model-fetch-failed'
-  | 'model-unavailable-offline'
-  | 'manifest-invalid'
-  | 'model-unknown'
-  | 'integrity-mismatch'
-  | 'aborted'
-  | 'model-invalid'
-  | 'model-disposed'
-  | 'backend-unavailable'
-  | 'inference-failed'
-  | 'worker-crashed'
-  | 'runtime-disposed'
-  | 'quantize-unsupported'
-  | 'quantize-failed'
-  | 'telemetry-invalid';
-
-export const ERROR_CODES: readonly ErrorCode[] = [
+/** Stable error codes, in one list. Tests and apps branch on these, never on message text. */
+export const ERROR_CODES = [
   'options-invalid',
   'input-invalid',
   'input-unknown',
@@ -39,12 +16,16 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'model-disposed',
   'backend-unavailable',
   'inference-failed',
+  'timeout',
   'worker-crashed',
   'runtime-disposed',
+  'storage-failed',
   'quantize-unsupported',
   'quantize-failed',
   'telemetry-invalid',
-];
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** Plain-data form of an EdgeInferError, used to carry it across the worker boundary. */
 export interface SerializedError {

@@ -64,6 +64,8 @@ export class Model {
   readonly cached: boolean;
   /** Size of the model file in bytes. */
   readonly bytes: number;
+  /** SHA-256 of the model file (hex): what the output cache is keyed by, so two files never share entries. */
+  readonly sha256: string;
   /** Time from the load request to a ready session, measured in the worker. */
   readonly loadMs: number;
   /** Whether runs use the output cache and dynamic batching, and why not (see `ServingOptions`). */
@@ -91,10 +93,11 @@ export class Model {
     this.backend = reply.backend;
     this.fallbackReason = reply.fallbackReason;
     this.bytes = reply.bytes;
+    this.sha256 = reply.sha256;
     this.loadMs = reply.loadMs;
     this.serving = resolveServing(serving.context, serving.options, this.inputs, this.outputs);
-    // Entries are shared by models of the same id, version and size (a reload finds them again).
-    this.cache = serving.context.cache?.open(`${id}@${this.version ?? ''}#${this.bytes}`);
+    // Keyed by content, never by name: loads of the same file share entries, different files never do.
+    this.cache = serving.context.cache?.open(this.sha256);
     const batching = this.serving.batching || undefined;
     this.outbox = batching && new Outbox(
       {
@@ -105,7 +108,7 @@ export class Model {
     );
   }
 
-  /** Output-cache counters for this model (shared with other loads of the same id and version). */
+  /** Output-cache counters for this model (shared with other loads of the same file). */
   cacheStats(): CacheStats {
     return this.cache?.stats() ?? Object.freeze(zeroStats());
   }

@@ -69,6 +69,7 @@ export class Engine {
         ...(reasons.length > 0 ? { fallbackReason: reasons.join('; ') } : {}),
         ...(gpu ? { gpu } : {}),
         bytes: bytes.byteLength,
+        sha256: fetched.sha256,
         loadMs: performance.now() - start,
       };
     } finally {

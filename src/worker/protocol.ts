@@ -74,6 +74,8 @@ export interface LoadReply {
   /** The WebGPU adapter's vendor and architecture, when the model runs on WebGPU. */
   gpu?: GpuAdapterFacts;
   bytes: number;
+  /** SHA-256 of the model file (hex): verified against the expected one, or computed from the bytes. */
+  sha256: string;
   loadMs: number;
 }
 

@@ -5,10 +5,12 @@ import { chooseFile, type ManifestModel } from '../store/manifest.js';
 import { ManifestResolver } from '../store/resolve.js';
 import type { Backend } from '../options.js';
 import { keyOf } from '../store/space.js';
+import { sha256Hex } from '../store/integrity.js';
 import { ModelStore, publicInfo, type CachedModelInfo } from '../store/store.js';
 import type { LoadEvent, LoadRequest, StorageConfig, StorageUsage } from './protocol.js';
 
-type Sourced = Fetched & { version: string | undefined };
+/** Verified bytes plus their SHA-256: the expected digest when one was given, else computed here. */
+type Sourced = Fetched & { version: string | undefined; sha256: string };
 
 /** Turns a load request into verified model bytes, using the IndexedDB store where the source allows it. */
 export class ModelSources {
@@ -38,15 +40,18 @@ export class ModelSources {
   private async fetchFor(request: LoadRequest, signal: AbortSignal, emit: (e: LoadEvent) => void, backend: Backend): Promise<Sourced> {
     const { source, id } = request;
     try {
-      if (source.kind === 'bytes') return { bytes: new Uint8Array(source.bytes), source: 'bytes', cached: false, version: undefined };
+      if (source.kind === 'bytes') {
+        const bytes = new Uint8Array(source.bytes);
+        return { bytes, source: 'bytes', cached: false, version: undefined, sha256: await sha256Hex(bytes) };
+      }
       if (source.kind === 'url' && source.sha256 === undefined) {
         const plain = await this.loader.plain(id, source.url, signal, emit);
-        return { ...plain, version: source.version };
+        return { ...plain, version: source.version, sha256: await sha256Hex(plain.bytes) };
       }
       if (source.kind === 'url') {
         const version = source.version ?? `sha256-${source.sha256!.slice(0, 16)}`;
         const file = { id, version, url: source.url, sha256: source.sha256!, ...(source.size ? { bytes: source.size } : {}) };
-        return { ...(await this.loader.get(file, signal, emit)), version };
+        return { ...(await this.loader.get(file, signal, emit)), version, sha256: file.sha256 };
       }
       const pick = (entry: ManifestModel) => chooseFile(entry, source.manifest, source.precision ?? 'auto', backend);
       const { file, stale } = await this.resolver.resolve(source.manifest, id, source.version, signal, pick);
@@ -55,7 +60,7 @@ export class ModelSources {
       if (stale && fetched.source === 'cache' && globalThis.navigator?.onLine !== false) {
         void this.resolver.refresh(source.manifest, file, pick, emit);
       }
-      return { ...fetched, version: file.version };
+      return { ...fetched, version: file.version, sha256: file.sha256 };
     } catch (error) {
       throw explain(error, id);
     }
