@@ -21,6 +21,13 @@ export interface RunOptions {
    * @defaultValue `model.serving.cache`
    */
   cache?: boolean;
+  /**
+   * Reject with `timeout` when the result has not arrived after this many milliseconds. The run is abandoned,
+   * not stopped (onnxruntime-web cannot cancel a run): later runs of this model still queue behind it. A worker
+   * that stops answering altogether is caught by the runtime's `workerTimeoutMs` instead.
+   * @defaultValue no limit
+   */
+  timeoutMs?: number;
 }
 
 export interface RunResult {
@@ -143,6 +150,10 @@ export class Model {
     if (options.cache !== undefined && typeof options.cache !== 'boolean') {
       throw new EdgeInferError('options-invalid', `run() option cache must be a boolean, got ${typeof options.cache}`);
     }
+    const timeoutMs = options.timeoutMs;
+    if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0 && timeoutMs <= 2 ** 31 - 1)) {
+      throw new EdgeInferError('options-invalid', `run() option timeoutMs must be a number of milliseconds from 1 to 2147483647, got ${String(timeoutMs)}`);
+    }
     const tensors = validateFeeds(this.id, this.inputs, feeds);
     const move = options.transfer === true;
     let pending: PendingEntry | undefined;
@@ -159,9 +170,19 @@ export class Model {
     }
     const byName: Record<string, Tensor> = {};
     this.inputs.forEach((info, i) => (byName[info.name] = tensors[i] as Tensor));
-    const reply = await (this.outbox ? this.outbox.post(byName, move) : this.host.run(this.handle, this.generation, byName, move));
+    const sent = this.outbox ? this.outbox.post(byName, move) : this.host.run(this.handle, this.generation, byName, move);
+    const reply = await (timeoutMs === undefined ? sent : this.deadline(sent, timeoutMs));
     if (pending && !this.disposed) this.cache?.store(pending, reply.outputs);
     return { outputs: reply.outputs, backend: this.backend, inferenceMs: reply.inferenceMs, fromCache: false, batchSize: reply.batchSize ?? 1 };
+  }
+
+  private deadline<T>(sent: Promise<T>, ms: number): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new EdgeInferError('timeout', `model "${this.id}" did not answer within ${ms} ms (timeoutMs)`, { model: this.id, timeoutMs: ms })), ms);
+    });
+    sent.catch(() => undefined); // an abandoned run may still fail later
+    return Promise.race([sent, late]).finally(() => clearTimeout(timer));
   }
 
   /** Releases the session in the worker once runs already queued on it have finished. Safe to call twice. */

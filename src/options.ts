@@ -64,6 +64,13 @@ export interface RuntimeOptions {
    */
   batching?: BatchingOptions | false;
   /**
+   * Liveness check: while calls wait on the worker, it must answer a ping within this many milliseconds, or it
+   * counts as crashed (closed, terminated from outside, or stuck in a long task): pending calls reject with
+   * `worker-crashed` and the next `load()` starts a new worker. `false` turns the check off.
+   * @defaultValue `30000`
+   */
+  workerTimeoutMs?: number | false;
+  /**
    * Aggregated metrics and error logs sent as OTLP/HTTP JSON to an OpenTelemetry Collector (README "Telemetry").
    * @defaultValue `undefined` (off: nothing is recorded or sent)
    */
@@ -106,6 +113,7 @@ export interface ResolvedRuntimeOptions {
   readonly retryDelayMs: number;
   readonly cache: ResolvedCacheOptions | false;
   readonly batching: ResolvedBatchingOptions | false;
+  readonly workerTimeoutMs: number | false;
   /** Checked by createTelemetry() when the runtime is made. */
   readonly telemetry: TelemetryOptions | undefined;
 }
@@ -119,6 +127,7 @@ export const DEFAULTS = Object.freeze({
   retryDelayMs: 500,
   cache: CACHE_DEFAULTS,
   batching: BATCHING_DEFAULTS,
+  workerTimeoutMs: 30_000 as number | false,
 });
 
 export function resolveOptions(options: unknown = {}): ResolvedRuntimeOptions {
@@ -146,6 +155,10 @@ export function resolveOptions(options: unknown = {}): ResolvedRuntimeOptions {
   const retryDelayMs = o.retryDelayMs ?? DEFAULTS.retryDelayMs;
   if (!Number.isInteger(retries) || retries < 0 || retries > 20) throw invalid(`retries must be an integer from 0 to 20, got ${String(retries)}`);
   if (typeof retryDelayMs !== 'number' || !(retryDelayMs >= 0)) throw invalid(`retryDelayMs must be a number >= 0, got ${String(retryDelayMs)}`);
+  const workerTimeoutMs = o.workerTimeoutMs ?? DEFAULTS.workerTimeoutMs;
+  if (workerTimeoutMs !== false && !(typeof workerTimeoutMs === 'number' && workerTimeoutMs >= 50 && workerTimeoutMs <= 2 ** 31 - 1)) {
+    throw invalid(`workerTimeoutMs must be false or a number of milliseconds from 50 to 2147483647, got ${String(workerTimeoutMs)}`);
+  }
   return Object.freeze({
     backends: Object.freeze([...new Set(backends)]),
     numThreads,
@@ -157,6 +170,7 @@ export function resolveOptions(options: unknown = {}): ResolvedRuntimeOptions {
     retryDelayMs,
     cache: resolveCacheOptions(o.cache),
     batching: resolveBatchingOptions(o.batching),
+    workerTimeoutMs,
     telemetry: o.telemetry,
   });
 }

@@ -82,7 +82,7 @@ export class Runtime {
     try {
       await client.call(() => this.ready as Promise<WorkerEnv>);
       const events = options.onProgress ? proxy(options.onProgress) : undefined;
-      const reply = await client.call((api) => api.load(transfer({ ...request, requestId }, moved), events));
+      const reply = await client.call((api) => api.load(transfer({ ...request, requestId }, moved), events)).finally(() => client.started());
       const model = new Model(request.id, reply, this.host, generation, { context: this.serving, options: serving });
       reportLoad(this.telemetry, model, reply.gpu);
       return model;
@@ -135,7 +135,7 @@ export class Runtime {
     const client = new WorkerClient(worker, (error) => {
       if (this.client === client) this.client = undefined;
       this.telemetry.recordError(error);
-    });
+    }, this.options.workerTimeoutMs);
     this.client = client;
     this.generation++;
     const wasmPaths = new URL(this.options.wasmPaths, baseUrl()).href;

@@ -98,6 +98,8 @@ export interface BatchPolicy {
 
 export interface WorkerApi {
   init(config: InitConfig): Promise<WorkerEnv>;
+  /** Answers as soon as the worker's event loop is free: the liveness check. */
+  ping(): Promise<void>;
   load(request: LoadRequest, onEvent?: (event: LoadEvent) => void): Promise<LoadReply>;
   abort(requestId: number): Promise<void>;
   storageList(): Promise<CachedModelInfo[]>;
