@@ -59,17 +59,20 @@ export interface PendingEntry {
   readonly inputs: readonly Tensor[];
 }
 
-export type Lookup = { hit: true; outputs: Record<string, Tensor> } | { hit: false; pending: PendingEntry };
+/** A miss carries `pending` unless the inputs alone are larger than the cache, so could never be stored. */
+export type Lookup = { hit: true; outputs: Record<string, Tensor> } | { hit: false; pending?: PendingEntry };
 
 export class OutputCache {
   private readonly policy: WTinyLfu<string, Entry>;
   private readonly spaces = new Map<string, Space>();
   private readonly ttlMs: number;
+  private readonly maxBytes: number;
   private readonly now: () => number;
   private nextId = 1;
 
   constructor(config: CacheConfig) {
     this.ttlMs = config.ttlMs;
+    this.maxBytes = config.maxBytes;
     this.now = config.now ?? (() => performance.now());
     this.policy = new WTinyLfu<string, Entry>({
       maxEntries: config.maxEntries,
@@ -101,6 +104,10 @@ export class OutputCache {
 
   /** @internal */
   lookup(space: Space, inputs: readonly Tensor[]): Lookup {
+    if (sizeOf(inputs, {}) > this.maxBytes) {
+      space.stats.bypassed++; // neither hashed nor copied: it can never be stored
+      return { hit: false };
+    }
     const { lo, hi } = hashTensors(inputs);
     const key = `${space.id}:${lo}:${hi}`;
     const hash = (lo ^ space.hash) >>> 0;
@@ -123,6 +130,7 @@ export class OutputCache {
     if (space.refs === 0) return;
     const previous = this.policy.delete(pending.key);
     if (previous) this.forget(pending.key, previous, undefined);
+    if (sizeOf(pending.inputs, outputs) > this.maxBytes) return;
     const copy = copyOutputs(outputs);
     const bytes = sizeOf(pending.inputs, copy);
     const entry: Entry = { space, inputs: pending.inputs, outputs: copy, expiresAt: this.now() + this.ttlMs, bytes };

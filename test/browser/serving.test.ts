@@ -224,6 +224,35 @@ describe('output cache (WASM)', () => {
     await none.dispose();
   });
 
+  test('two files under one id never share entries: the cache is keyed by content, not by name', async () => {
+    const bytes = new Uint8Array(await (await fetch(MODELS.digits)).arrayBuffer());
+    const changed = bytes.slice();
+    const middle = changed.length >> 1;
+    for (let i = middle; i < middle + 8; i++) changed[i]! ^= 0x40; // same length, different weights
+    const a = await runtime.load({ bytes, id: 'm' });
+    const b = await runtime.load({ bytes: changed, id: 'm' });
+    expect(a.sha256).not.toBe(b.sha256);
+    const pixels = seeded(784, 77).map(Math.abs);
+    const fromA = await a.run({ pixels });
+    const fromB = await b.run({ pixels });
+    expect(fromB.fromCache).toBe(false);
+    expect(sameBits(fromB.outputs, (await b.run({ pixels }, { cache: false })).outputs)).toBe(true);
+    expect(sameBits(fromB.outputs, fromA.outputs)).toBe(false);
+    const again = await runtime.load({ bytes, id: 'other-name' }); // same file: its entries are found again
+    expect((await again.run({ pixels })).fromCache).toBe(true);
+    await Promise.all([a.dispose(), b.dispose(), again.dispose()]);
+  });
+
+  test('an input larger than the whole cache is neither copied nor stored', async () => {
+    const own = createRuntime({ backends: ['wasm'], cache: { maxBytes: 1024 } });
+    const digits = await own.load({ url: MODELS.digits });
+    const pixels = seeded(784, 5).map(Math.abs); // 3,136 bytes
+    await digits.run({ pixels });
+    expect((await digits.run({ pixels })).fromCache).toBe(false);
+    expect(digits.cacheStats()).toMatchObject({ bypassed: 2, misses: 0, entries: 0, bytes: 0 });
+    await own.dispose();
+  });
+
   test('run() rejects a non-boolean cache option with options-invalid', async () => {
     const tiny = await runtime.load({ url: TINY, id: 'tiny-options' });
     await expectCode(tiny.run(FEEDS.tiny!(1), { cache: 'yes' as unknown as boolean }), 'options-invalid');

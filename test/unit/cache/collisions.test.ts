@@ -13,7 +13,7 @@ test('colliding inputs never answer with each other\'s outputs', () => {
   const feed = (v: number): Tensor[] => [{ dtype: 'float32', dims: [1], data: Float32Array.of(v) }];
   const miss = model.lookup(feed(1));
   if (miss.hit) throw new Error('expected a miss');
-  model.store(miss.pending, { y: { dtype: 'float32', dims: [1], data: Float32Array.of(10) } });
+  model.store(miss.pending!, { y: { dtype: 'float32', dims: [1], data: Float32Array.of(10) } });
   expect(model.lookup(feed(2)).hit).toBe(false);
   const hit = model.lookup(feed(1));
   expect(hit.hit && hit.outputs.y!.data[0]).toBe(10);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { OutputCache, type ModelCache } from '../../../src/cache/output-cache.js';
+import { OutputCache, type ModelCache, type PendingEntry } from '../../../src/cache/output-cache.js';
 import type { Tensor } from '../../../src/tensor.js';
 
 const input = (seed: number, length = 4): Tensor[] => [{ dtype: 'float32', dims: [1, length], data: new Float32Array(length).fill(seed) }];
@@ -10,7 +10,7 @@ function run(cache: ModelCache, seed: number, length = 4): { fromCache: boolean;
   const found = cache.lookup(input(seed, length));
   if (found.hit) return { fromCache: true, y: found.outputs.y!.data as Float32Array };
   const outputs = output(seed);
-  cache.store(found.pending, outputs);
+  if (found.pending) cache.store(found.pending, outputs);
   return { fromCache: false, y: outputs.y!.data as Float32Array };
 }
 
@@ -30,7 +30,7 @@ describe('OutputCache', () => {
     const found = model.lookup(feeds);
     if (found.hit) throw new Error('expected a miss');
     const outputs = output(3);
-    model.store(found.pending, outputs);
+    model.store(found.pending!, outputs);
     (outputs.y!.data as Float32Array).fill(-1); // the caller's own result
     (feeds[0]!.data as Float32Array).fill(99); // the caller reuses its input buffer
     const first = model.lookup(input(3));
@@ -45,7 +45,7 @@ describe('OutputCache', () => {
     const model = new OutputCache({ maxEntries: 10, maxBytes: 1e6, ttlMs: Infinity }).open('m');
     const flat: Tensor[] = [{ dtype: 'float32', dims: [4], data: new Float32Array(4) }];
     const found = model.lookup(flat);
-    if (!found.hit) model.store(found.pending, output(0));
+    if (!found.hit) model.store(found.pending!, output(0));
     expect(model.lookup([{ dtype: 'float32', dims: [2, 2], data: new Float32Array(4) }]).hit).toBe(false);
     expect(model.lookup([{ dtype: 'int32', dims: [4], data: new Int32Array(4) }]).hit).toBe(false);
     expect(model.lookup(flat).hit).toBe(true);
@@ -107,5 +107,15 @@ describe('OutputCache', () => {
     cache.clear();
     expect(model.stats()).toMatchObject({ hits: 1, misses: 1, entries: 0, bytes: 0 });
     expect(run(model, 1).fromCache).toBe(false);
+  });
+  test('inputs larger than the cache are neither hashed, copied nor stored; neither are entries over the limit', () => {
+    const model = new OutputCache({ maxEntries: 10, maxBytes: 64, ttlMs: Infinity }).open('m');
+    const big = model.lookup(input(1, 17)); // 68 bytes of input
+    expect(big).toEqual({ hit: false });
+    const edge = model.lookup(input(2, 14)); // 56 bytes of input + 8 of output = 64: fits
+    model.store((edge as { pending: PendingEntry }).pending, output(2));
+    const over = model.lookup(input(3, 15)); // 60 + 8 > 64
+    model.store((over as { pending: PendingEntry }).pending, output(3));
+    expect(model.stats()).toMatchObject({ bypassed: 1, misses: 2, entries: 1, bytes: 64 });
   });
 });
