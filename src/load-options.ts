@@ -69,7 +69,7 @@ export function toLoadRequest(
     if (!manifest) throw invalid(`loading "${source}" by id needs a manifest: pass { manifest: '/models/manifest.json' } or set it in createRuntime()`);
     const kind = {
       kind: 'manifest' as const,
-      manifest: new URL(manifest, base).href,
+      manifest: modelUrl(manifest, base, 'manifest'),
       ...(options.version ? { version: options.version } : {}),
       ...(options.precision ? { precision: options.precision } : {}),
     };
@@ -79,17 +79,42 @@ export function toLoadRequest(
   if ('url' in source) {
     if (typeof source.url !== 'string' || source.url === '') throw invalid('url must be a non-empty string');
     if (source.sha256 !== undefined && !isSha256Hex(source.sha256)) throw invalid('sha256 must be 64 lower-case hex digits');
-    if (source.size !== undefined && (!Number.isSafeInteger(source.size) || source.size <= 0)) throw invalid('size must be a positive integer');
-    const url = new URL(source.url, base).href;
+    if (source.size !== undefined && (!Number.isSafeInteger(source.size) || source.size <= 0 || source.size > MAX_MODEL_BYTES)) {
+      throw invalid(`size must be a positive integer of at most ${MAX_MODEL_BYTES} bytes (2 GiB, the largest ONNX file without external data), got ${String(source.size)}`);
+    }
+    const url = modelUrl(source.url, base, 'url');
     const kind = { kind: 'url' as const, url, ...pick(source, ['sha256', 'size']), ...(options.version ?? source.version ? { version: options.version ?? source.version } : {}) };
     return { request: { id: source.id ?? source.url, source: kind, backends }, moved: [] };
   }
   if ('bytes' in source && (source.bytes instanceof ArrayBuffer || source.bytes instanceof Uint8Array)) {
+    if (isDetached(source.bytes)) throw invalid('bytes are detached (moved to another thread or worker); pass a buffer you still own');
     // Copy so the caller's buffer stays usable, then move the copy.
     const bytes = (source.bytes instanceof Uint8Array ? source.bytes : new Uint8Array(source.bytes)).slice().buffer;
     return { request: { id: source.id ?? anonymousId(), source: { kind: 'bytes', bytes }, backends }, moved: [bytes] };
   }
   throw invalid('expected a model id, { url: string } or { bytes: ArrayBuffer | Uint8Array }');
+}
+
+/** The ONNX protobuf limit: larger models keep weights in external data, which onnxruntime-web cannot fetch here. */
+export const MAX_MODEL_BYTES = 2 ** 31;
+
+/** Resolves a model or manifest URL; only http(s) and blob: URLs can carry a model. */
+function modelUrl(value: string, base: string, what: 'url' | 'manifest'): string {
+  let url: URL;
+  try {
+    url = new URL(value, base);
+  } catch {
+    throw new EdgeInferError('options-invalid', `load(): ${what} ${JSON.stringify(value)} is not a valid URL`);
+  }
+  if (!['http:', 'https:', 'blob:'].includes(url.protocol)) {
+    throw new EdgeInferError('options-invalid', `load(): ${what} must be an http(s) or blob: URL, got a ${url.protocol} URL`);
+  }
+  return url.href;
+}
+
+function isDetached(bytes: ArrayBuffer | Uint8Array): boolean {
+  const buffer = bytes instanceof Uint8Array ? bytes.buffer : bytes;
+  return buffer instanceof ArrayBuffer && (buffer as ArrayBuffer & { detached?: boolean }).detached === true;
 }
 
 function pick<T extends object, K extends keyof T>(value: T, keys: K[]): Partial<Pick<T, K>> {

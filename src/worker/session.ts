@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-web/webgpu';
-import { EdgeInferError, toEdgeInferError } from '../errors.js';
+import { EdgeInferError } from '../errors.js';
 import type { Backend } from '../options.js';
 import type { Dtype, ValueInfo } from '../tensor.js';
 import { availability } from './backend.js';
@@ -23,8 +23,13 @@ export async function createSession<F extends { bytes: Uint8Array }>(id: string,
       const session = await ort.InferenceSession.create(fetched.bytes, { executionProviders: [backend], graphOptimizationLevel: 'all' });
       return { session, backend, reasons, fetched, gpu: available.gpu };
     } catch (error) {
-      if (isModelError(error)) throw toEdgeInferError(error, 'model-invalid', `model "${id}" is not a valid ONNX model`);
-      reasons.push(`${backend}: session creation failed: ${error instanceof Error ? error.message : String(error)}`);
+      const reason = ortReason(error);
+      if (/external data/i.test(reason)) {
+        throw new EdgeInferError('model-invalid', `model "${id}" keeps its weights in external data files, which are not supported: save it with the weights inside the .onnx file (${reason})`, { model: id, reason }, { cause: error });
+      }
+      // A malformed graph fails the same way on every backend: trying the next one cannot help.
+      if (isModelError(reason)) throw new EdgeInferError('model-invalid', `model "${id}" cannot be loaded: ${reason}`, { model: id, reason }, { cause: error });
+      reasons.push(`${backend}: session creation failed: ${reason}`);
     }
   }
   throw new EdgeInferError('backend-unavailable', `no backend could run model "${id}" (tried ${backends.join(', ')}): ${reasons.join('; ')}`, {
@@ -32,10 +37,19 @@ export async function createSession<F extends { bytes: Uint8Array }>(id: string,
   });
 }
 
-/** ORT reports bytes it cannot parse as a model the same way on every backend. */
-function isModelError(error: unknown): boolean {
+/** Parse errors, unknown ops, type errors and bad initializers: what onnxruntime says about the model itself. */
+function isModelError(reason: string): boolean {
+  return /protobuf parsing failed|failed to load model|invalid model|ModelProto|No Op registered|Type Error|Initializer '|ShapeInferenceError/i.test(reason);
+}
+
+/** onnxruntime-web's message without its wrapper and the C++ source paths of its build machine. */
+export function ortReason(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return /protobuf parsing failed|failed to load model|invalid model|ModelProto/i.test(message);
+  return message
+    .replace(/^.*?ERROR_MESSAGE:\s*/s, '')
+    .replace(/\/\S+\.(cc|h|cpp):\d+\s+\S+(\s+\S+)*?\s+\[ONNXRuntimeError\]\s*:\s*\d+\s*:\s*\w+\s*:\s*/g, '')
+    .replace(/\S+\.(cc|h|cpp):\d+\s*/g, '')
+    .trim();
 }
 
 /** The ONNX graph's own signature; for files that are not plain ONNX protobuf (ORT format), ORT's metadata. */

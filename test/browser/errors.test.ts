@@ -29,6 +29,32 @@ test('bad load arguments are options-invalid', async () => {
   expect(() => createRuntime({ backends: ['cuda' as never] })).toThrow(EdgeInferError);
 });
 
+test('malformed URLs, non-http schemes, detached bytes and impossible sizes are options-invalid', async () => {
+  await expectCode(runtime.load({ url: 'http://[::1' }), 'options-invalid');
+  await expectCode(runtime.load('digits', { manifest: 'http://[::1' }), 'options-invalid');
+  for (const url of ['javascript:alert(1)', 'data:application/octet-stream;base64,AAAA', 'file:///etc/passwd']) {
+    await expectCode(runtime.load({ url }), 'options-invalid');
+    await expectCode(runtime.load('digits', { manifest: url }), 'options-invalid');
+  }
+  await expectCode(runtime.load({ url: MODELS.digits, size: Number.MAX_SAFE_INTEGER }), 'options-invalid');
+  const bytes = new Uint8Array(await (await fetch(MODELS.digits)).arrayBuffer());
+  structuredClone(bytes.buffer, { transfer: [bytes.buffer] });
+  await expectCode(runtime.load({ bytes }), 'options-invalid');
+  await expectCode(runtime.load({ bytes: bytes.buffer }), 'options-invalid');
+  expect(await runtime.storage.list()).toEqual([]); // nothing was half-stored
+});
+
+test('models no backend could ever run are model-invalid with onnxruntime\'s reason, not backend-unavailable', async () => {
+  const both = createRuntime({ backends: ['webgpu', 'wasm'] });
+  for (const name of ['unknown-op', 'bad-initializer', 'external-data']) {
+    const url = new URL(`./fixtures/${name}.onnx`, import.meta.url).href;
+    const error = await expectCode(both.load({ url }), 'model-invalid');
+    expect(typeof error.details.reason).toBe('string');
+    expect(error.message).not.toMatch(/\.cc:\d+/); // no C++ source paths
+  }
+  await both.dispose();
+});
+
 test('codes thrown in the worker arrive as EdgeInferError with details', async () => {
   const error = await expectCode(runtime.load({ url: '/models/missing/model.onnx', id: 'missing' }), 'model-fetch-failed');
   expect(error.name).toBe('EdgeInferError');
