@@ -2,7 +2,7 @@ import { EdgeInferError } from './errors.js';
 import { isBackend, type Backend, type ResolvedRuntimeOptions } from './options.js';
 import type { ServingOptions } from './serving-options.js';
 import { isSha256Hex } from './store/integrity.js';
-import type { Precision } from './store/manifest.js';
+import { MAX_MODEL_BYTES, type Precision } from './store/manifest.js';
 import type { LoadEvent, LoadRequest } from './worker/protocol.js';
 
 /** A model to load: a URL (cached and verified when `sha256` is given), or its bytes. */
@@ -94,9 +94,6 @@ export function toLoadRequest(
   }
   throw invalid('expected a model id, { url: string } or { bytes: ArrayBuffer | Uint8Array }');
 }
-
-/** The ONNX protobuf limit: larger models keep weights in external data, which onnxruntime-web cannot fetch here. */
-export const MAX_MODEL_BYTES = 2 ** 31;
 
 /** Resolves a model or manifest URL; only http(s) and blob: URLs can carry a model. */
 function modelUrl(value: string, base: string, what: 'url' | 'manifest'): string {

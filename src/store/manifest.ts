@@ -35,6 +35,9 @@ export interface Manifest {
   models: ManifestModel[];
 }
 
+/** The ONNX protobuf limit: larger models keep weights in external data, which is not supported. */
+export const MAX_MODEL_BYTES = 2 ** 31;
+
 /** Checks the fields the runtime relies on; everything else in the manifest is left alone. */
 export function parseManifest(value: unknown, url: string): Manifest {
   const fail = (what: string): never => {
@@ -48,18 +51,33 @@ export function parseManifest(value: unknown, url: string): Manifest {
     for (const key of ['id', 'version', 'file'] as const) {
       if (typeof m[key] !== 'string' || m[key] === '') fail(`${where}.${key} must be a non-empty string`);
     }
-    checkFile(m, where, fail);
+    checkFile(m, where, url, fail);
+    if (m.variants !== undefined && !Array.isArray(m.variants)) fail(`${where}.variants must be an array`);
     (m.variants ?? []).forEach((v, j) => {
-      if (typeof v.file !== 'string' || typeof v.precision !== 'string') fail(`${where}.variants[${j}] needs file and precision`);
-      checkFile(v, `${where}.variants[${j}]`, fail);
+      const at = `${where}.variants[${j}]`;
+      if (typeof v !== 'object' || v === null) fail(`${at} is not an object`);
+      if (typeof v.file !== 'string' || v.file === '' || typeof v.precision !== 'string') fail(`${at} needs file and precision strings`);
+      if (v.mode !== undefined && typeof v.mode !== 'string') fail(`${at}.mode must be a string`);
+      if (v.backends !== undefined && !(Array.isArray(v.backends) && v.backends.every((b) => typeof b === 'string'))) fail(`${at}.backends must be an array of strings`);
+      if (v.recommended !== undefined && typeof v.recommended !== 'boolean') fail(`${at}.recommended must be a boolean`);
+      checkFile(v, at, url, fail);
     });
   });
   return value as Manifest;
 }
 
-function checkFile(f: { bytes: unknown; sha256: unknown }, where: string, fail: (what: string) => never): void {
-  if (!Number.isSafeInteger(f.bytes) || (f.bytes as number) <= 0) fail(`${where}.bytes must be a positive integer`);
+function checkFile(f: { file: string; bytes: unknown; sha256: unknown }, where: string, base: string, fail: (what: string) => never): void {
+  if (!Number.isSafeInteger(f.bytes) || (f.bytes as number) <= 0 || (f.bytes as number) > MAX_MODEL_BYTES) {
+    fail(`${where}.bytes must be a positive integer of at most ${MAX_MODEL_BYTES} (2 GiB)`);
+  }
   if (!isSha256Hex(f.sha256)) fail(`${where}.sha256 must be 64 lower-case hex digits`);
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(f.file, base).protocol;
+  } catch {
+    fail(`${where}.file is not a valid URL`);
+  }
+  if (!['http:', 'https:', 'blob:'].includes(protocol!)) fail(`${where}.file must be an http(s) URL (relative to the manifest), got ${protocol}`);
 }
 
 export function findModel(manifest: Manifest, id: string, url: string): ManifestModel {

@@ -17,6 +17,16 @@ test.each([
   ['a missing version', { models: [{ id: 'a', file: 'a.onnx', bytes: 1, sha256: 'a'.repeat(64) }] }],
   ['a bad sha256', { models: [{ id: 'a', version: '1', file: 'a.onnx', bytes: 1, sha256: 'xyz' }] }],
   ['a zero size', { models: [{ id: 'a', version: '1', file: 'a.onnx', bytes: 0, sha256: 'a'.repeat(64) }] }],
+  ['an impossible size', { models: [{ id: 'a', version: '1', file: 'a.onnx', bytes: Number.MAX_SAFE_INTEGER, sha256: 'a'.repeat(64) }] }],
+  ['a file that is not a URL', { models: [{ id: 'a', version: '1', file: 'http://[::1', bytes: 1, sha256: 'a'.repeat(64) }] }],
+  ['a javascript: file', { models: [{ id: 'a', version: '1', file: 'javascript:alert(1)', bytes: 1, sha256: 'a'.repeat(64) }] }],
+  ...([
+    ['variants that are not an array', { variants: 'int8' }],
+    ['a null variant', { variants: [null] }],
+    ['a variant without a file', { variants: [{ precision: 'int8', bytes: 1, sha256: 'a'.repeat(64) }] }],
+    ['a variant with bad backends', { variants: [{ precision: 'int8', file: 'b.onnx', bytes: 1, sha256: 'a'.repeat(64), backends: 'wasm' }] }],
+    ['a variant with an impossible size', { variants: [{ precision: 'int8', file: 'b.onnx', bytes: 2 ** 40, sha256: 'a'.repeat(64) }] }],
+  ] as const).map(([what, extra]) => [what, { models: [{ id: 'a', version: '1', file: 'a.onnx', bytes: 1, sha256: 'a'.repeat(64), ...extra }] }] as const),
 ])('rejects %s with manifest-invalid', (_, value) => {
   expect(() => parseManifest(value, url)).toThrow(expect.objectContaining({ code: 'manifest-invalid' }));
 });
