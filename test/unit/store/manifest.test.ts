@@ -11,7 +11,7 @@ test('the bundled manifest parses and resolves files against its own URL', () =>
   expect(fileOf(digits, url)).toMatchObject({ id: 'digits', version: '1.0.0', url: 'https://app.example/models/digits/model.onnx' });
 });
 
-test.each([
+test.each<[string, unknown]>([
   ['not an object', 42],
   ['no models', {}],
   ['a missing version', { models: [{ id: 'a', file: 'a.onnx', bytes: 1, sha256: 'a'.repeat(64) }] }],
@@ -26,7 +26,7 @@ test.each([
     ['a variant without a file', { variants: [{ precision: 'int8', bytes: 1, sha256: 'a'.repeat(64) }] }],
     ['a variant with bad backends', { variants: [{ precision: 'int8', file: 'b.onnx', bytes: 1, sha256: 'a'.repeat(64), backends: 'wasm' }] }],
     ['a variant with an impossible size', { variants: [{ precision: 'int8', file: 'b.onnx', bytes: 2 ** 40, sha256: 'a'.repeat(64) }] }],
-  ] as const).map(([what, extra]) => [what, { models: [{ id: 'a', version: '1', file: 'a.onnx', bytes: 1, sha256: 'a'.repeat(64), ...extra }] }] as const),
+  ] as [string, object][]).map(([what, extra]): [string, unknown] => [what, { models: [{ id: 'a', version: '1', file: 'a.onnx', bytes: 1, sha256: 'a'.repeat(64), ...extra }] }]),
 ])('rejects %s with manifest-invalid', (_, value) => {
   expect(() => parseManifest(value, url)).toThrow(expect.objectContaining({ code: 'manifest-invalid' }));
 });
