@@ -3,9 +3,10 @@ import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll } from 'vitest';
 import { chromiumArgs, chromiumPath } from '../chromium.js';
 
-/** The demo's own dev server (vite.config.ts) on a free port. */
-export async function startDemoServer(): Promise<{ server: ViteDevServer; url: string }> {
-  const server = await createServer({ configFile: 'vite.config.ts', server: { port: 0, strictPort: false }, logLevel: 'error' });
+/** The demo's own dev server (vite.config.ts) on a free port; `headers` are added to every response. */
+export async function startDemoServer(headers: Record<string, string> = {}): Promise<{ server: ViteDevServer; url: string }> {
+  const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+  const server = await createServer({ configFile: 'vite.config.ts', server: { port: 0, strictPort: false, headers: { ...isolation, ...headers } }, logLevel: 'error' });
   await server.listen();
   const address = server.httpServer?.address();
   if (!address || typeof address === 'string') throw new Error('demo server has no port');
