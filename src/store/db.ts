@@ -3,6 +3,10 @@ import { promisifyRequest, type UseStore } from 'idb-keyval';
 /**
  * An idb-keyval store in its own database whose transactions use `durability: 'relaxed'`: model chunks can always
  * be fetched again, and relaxed commits are many times faster than the default flush to disk.
+ *
+ * The connection is opened on first use and again after it is lost: another tab's upgrade or `deleteDatabase()`
+ * (we close on `versionchange` to let them through), or the browser closing it (`close`). A call that finds the
+ * connection gone (InvalidStateError, or a failure after it closed) reopens and runs once more.
  */
 export function openStore(dbName: string, storeName = 'entries'): UseStore {
   let db: Promise<IDBDatabase> | undefined;
@@ -12,17 +16,29 @@ export function openStore(dbName: string, storeName = 'entries'): UseStore {
     request.onupgradeneeded = () => request.result.createObjectStore(storeName);
     const opening = promisifyRequest(request);
     db = opening;
-    opening.then(
-      (opened) => {
-        opened.onclose = () => (db = undefined);
-        opened.onversionchange = () => opened.close(); // let clear-site-data and upgrades through
-      },
-      () => (db = undefined),
-    );
+    const forget = () => {
+      if (db === opening) db = undefined;
+    };
+    opening.then((opened) => {
+      opened.onclose = forget;
+      opened.onversionchange = () => {
+        opened.close();
+        forget();
+      };
+    }, forget);
     return opening;
   };
-  return async (mode, callback) => {
-    const opened = await connect();
-    return callback(opened.transaction(storeName, mode, { durability: 'relaxed' }).objectStore(storeName));
+  const run = async <T>(mode: IDBTransactionMode, callback: (store: IDBObjectStore) => T | PromiseLike<T>, again: boolean): Promise<T> => {
+    const opening = connect();
+    try {
+      const opened = await opening;
+      return await callback(opened.transaction(storeName, mode, { durability: 'relaxed' }).objectStore(storeName));
+    } catch (error) {
+      const lost = (error as { name?: string } | null)?.name === 'InvalidStateError' || db !== opening;
+      if (!again || !lost) throw error;
+      if (db === opening) db = undefined;
+      return run(mode, callback, false);
+    }
   };
+  return (mode, callback) => run(mode, callback, true);
 }

@@ -21,6 +21,7 @@ export interface DownloadOptions {
  * when the server ignores Range. Resolves with the file size. Only 4xx answers fail at once.
  */
 export async function download(o: DownloadOptions): Promise<number> {
+  checkScheme(o.url);
   const sleep = o.sleep ?? abortableSleep;
   let offset = o.offset;
   let total = o.total;
@@ -86,6 +87,19 @@ async function consume(response: Response, received: { offset: number }, restart
   } finally {
     reader.releaseLock();
   }
+}
+
+/** Defence in depth behind load()'s own check: only http(s) and blob URLs are ever fetched. */
+function checkScheme(url: string): void {
+  let scheme: string | undefined;
+  try {
+    scheme = new URL(url, globalThis.location?.href).protocol;
+  } catch {
+    scheme = undefined;
+  }
+  if (scheme === 'http:' || scheme === 'https:' || scheme === 'blob:') return;
+  const shown = url.length > 80 ? `${url.slice(0, 80)}…` : url;
+  throw new EdgeInferError('options-invalid', `refusing to fetch ${shown}: expected an http(s) or blob URL, got ${scheme ?? 'no valid URL'}`, { scheme });
 }
 
 function rangeStart(response: Response): number | undefined {

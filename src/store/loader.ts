@@ -3,6 +3,7 @@ import type { LoadEvent, LoadSourceKind } from '../worker/protocol.js';
 import { download, throwIfAborted } from './download.js';
 import { sha256Hex } from './integrity.js';
 import type { ModelFile } from './manifest.js';
+import { fitsFile } from './record.js';
 import { availableBytes, keyOf, planEviction } from './space.js';
 import type { ModelStore } from './store.js';
 import { ChunkWriter } from './writer.js';
@@ -84,16 +85,19 @@ export class ModelLoader {
     return { bytes: buffer.subarray(0, size), source: 'network', cached: false };
   }
 
-  /** An intact stored copy, or undefined. A copy that fails verification is evicted (and will be fetched again). */
+  /**
+   * An intact stored copy, or undefined. A copy that fails verification, or whose record claims a size the file
+   * cannot have, is evicted (and will be fetched again).
+   */
   private async fromStore(file: ModelFile, emit: Emit): Promise<Uint8Array | undefined> {
     try {
       const meta = await this.store.get(file.id, file.version);
       if (!meta?.complete) return undefined;
       if (meta.sha256 === file.sha256) {
         emit({ type: 'verify', id: file.id });
-        const bytes = await this.store.read(meta).catch(() => undefined);
+        const bytes = fitsFile(meta, file) ? await this.store.read(meta).catch(() => undefined) : undefined;
         if (bytes && (await sha256Hex(bytes)) === file.sha256) {
-          await this.store.touch(meta, this.now());
+          await this.store.touch(meta, this.now()).catch(() => undefined); // the bytes are verified either way
           return bytes;
         }
         emit({ type: 'warning', id: file.id, code: 'cache-corrupt', message: `cached copy of "${file.id}" ${file.version} failed verification; fetching it again` });
@@ -108,9 +112,10 @@ export class ModelLoader {
   private async fetchVerified(file: ModelFile, signal: AbortSignal, emit: Emit, fresh = false): Promise<Fetched> {
     const writer = await ChunkWriter.open(this.store, file, this.config.chunkBytes, this.now(), (need, key, full) => this.makeRoom(need, key, full), emit);
     if (fresh) await writer.reset();
-    const resumed = writer.stored;
+    const partial = await writer.readStored();
+    const resumed = partial.byteLength;
     let buffer: Uint8Array = new Uint8Array(Math.max(file.bytes ?? 0, resumed));
-    if (resumed > 0) buffer.set(await writer.readStored());
+    buffer.set(partial);
     let size = resumed;
     const progress = throttled(() => emit({ type: 'download', id: file.id, loaded: size, total: file.bytes }));
     progress(true);
@@ -120,6 +125,10 @@ export class ModelLoader {
         if (restart) {
           size = 0;
           await writer.reset();
+        }
+        if (file.bytes !== undefined && size + data.byteLength > file.bytes) {
+          await writer.discard();
+          throw mismatch(file, `more than the expected ${file.bytes} bytes`);
         }
         if (size + data.byteLength > buffer.byteLength) buffer = grow(buffer, size + data.byteLength);
         buffer.set(data, size);
@@ -137,9 +146,7 @@ export class ModelLoader {
       await writer.discard();
       // A resumed download may have built on a stale partial copy: one clean attempt before giving up.
       if (resumed > 0 && !fresh) return this.fetchVerified(file, signal, emit, true);
-      throw new EdgeInferError('integrity-mismatch', `model "${file.id}" from ${file.url} has sha256 ${actual}; expected ${file.sha256}. Nothing was cached or run`, {
-        model: file.id, url: file.url, expected: file.sha256, actual,
-      });
+      throw mismatch(file, `sha256 ${actual}; expected ${file.sha256}`, actual);
     }
     await writer.complete(this.now());
     if (writer.isPersisting) emit({ type: 'cached', id: file.id, bytes: size });
@@ -155,6 +162,12 @@ export class ModelLoader {
     for (const victim of plan) await this.store.delete(victim);
     return true;
   }
+}
+
+function mismatch(file: ModelFile, what: string, actual?: string): EdgeInferError {
+  return new EdgeInferError('integrity-mismatch', `model "${file.id}" from ${file.url} has ${what}. Nothing was cached or run`, {
+    model: file.id, url: file.url, expected: file.sha256, ...(actual ? { actual } : {}),
+  });
 }
 
 function join(shared: Shared, signal: AbortSignal, emit: Emit): Promise<Fetched> {

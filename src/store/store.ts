@@ -1,5 +1,6 @@
-import { del, delMany, get, getMany, set, setMany, type UseStore } from 'idb-keyval';
+import { del, get, getMany, promisifyRequest, set, type UseStore } from 'idb-keyval';
 import { openStore } from './db.js';
+import { chunkLength, parseRecord, sameRecord } from './record.js';
 
 /** What the store keeps about one model version. Chunks are keyed by content hash, so versions never mix. */
 export interface StoredModel {
@@ -35,6 +36,14 @@ const metaKey = (id: string, version: string): Key => ['meta', id, version];
 const chunkKey = (sha256: string, index: number): Key => ['chunk', sha256, index];
 const manifestKey = (url: string): Key => ['manifest', url];
 const META_RANGE = () => IDBKeyRange.bound(['meta'], ['meta', []]);
+const CHUNK_RANGE = (sha256?: string) => (sha256 ? IDBKeyRange.bound(['chunk', sha256], ['chunk', sha256, []]) : IDBKeyRange.bound(['chunk'], ['chunk', []]));
+/** Chunks fetched per transaction when reading: a damaged record fails at its first bad chunk, not after them all. */
+const READ_BATCH = 16;
+
+/** The record a writer was extending was deleted or rewritten meanwhile (storage.clear(), eviction, another tab). */
+export class RecordChanged extends Error {
+  override readonly name = 'RecordChanged';
+}
 
 /** Model bytes in IndexedDB, in chunks of a few MiB, plus one small record per model version. */
 export class ModelStore {
@@ -44,64 +53,97 @@ export class ModelStore {
     this.db = openStore(dbName);
   }
 
-  get(id: string, version: string): Promise<StoredModel | undefined> {
-    return get<StoredModel>(metaKey(id, version), this.db);
+  /** The record for a model version; an unreadable one is removed and reads as missing. */
+  async get(id: string, version: string): Promise<StoredModel | undefined> {
+    const key = metaKey(id, version);
+    const value = await get<unknown>(key, this.db);
+    if (value === undefined) return undefined;
+    const meta = parseRecord(key, value);
+    if (!meta) await this.sweep();
+    return meta;
   }
 
+  /** Every readable record; unreadable ones are removed with the chunks nothing else owns. */
   async list(): Promise<StoredModel[]> {
-    return this.db('readonly', (store) => new Promise<StoredModel[]>((resolve, reject) => {
-      const request = store.getAll(META_RANGE());
-      request.onsuccess = () => resolve(request.result as StoredModel[]);
-      request.onerror = () => reject(request.error);
-    }));
+    const { records, junk } = await this.db('readonly', readRecords);
+    if (junk.length > 0) await this.sweep();
+    return records;
   }
 
+  /** Writes a record as it is (a new download starting). */
   put(meta: StoredModel): Promise<void> {
     return set(metaKey(meta.id, meta.version), meta, this.db);
   }
 
   /** Writes the next chunk and the record that counts it in one transaction, so a reload never sees a gap. */
-  appendChunk(meta: StoredModel, chunk: Uint8Array): Promise<void> {
+  async appendChunk(meta: StoredModel, chunk: Uint8Array): Promise<void> {
     const next: StoredModel = { ...meta, chunks: meta.chunks + 1, stored: meta.stored + chunk.byteLength };
-    return setMany([[chunkKey(meta.sha256, meta.chunks), chunk], [metaKey(meta.id, meta.version), next]], this.db).then(() => {
-      Object.assign(meta, next);
+    await this.update(meta, next, [chunkKey(meta.sha256, meta.chunks), chunk]);
+    Object.assign(meta, next);
+  }
+
+  /**
+   * Replaces the record `meta` with `next` (and writes `extra`) in one transaction, only if the stored record is still
+   * `meta`; otherwise throws RecordChanged. A writer that outlives a clear or an eviction so never brings back a
+   * record whose earlier chunks are gone.
+   */
+  update(meta: StoredModel, next: StoredModel, extra?: [Key, Uint8Array]): Promise<void> {
+    return this.db('readwrite', async (store) => {
+      await expectRecord(store, meta);
+      if (extra) store.put(extra[1], extra[0]);
+      store.put(next, metaKey(next.id, next.version));
+      return promisifyRequest(store.transaction);
     });
   }
 
-  /** The stored bytes, concatenated (partial if the record is not complete). */
+  /** Drops the record `meta` and its chunks and writes `next` instead, if the stored record is still `meta`. */
+  replace(meta: StoredModel, next: StoredModel): Promise<void> {
+    return this.db('readwrite', async (store) => {
+      await expectRecord(store, meta);
+      await removeIn(store, meta);
+      store.put(next, metaKey(next.id, next.version));
+      return promisifyRequest(store.transaction);
+    });
+  }
+
+  /**
+   * The stored bytes, concatenated (partial if the record is not complete). Throws when a chunk is missing or has a
+   * length the record does not allow, so a read never goes past the chunks the record's size accounts for.
+   */
   async read(meta: StoredModel): Promise<Uint8Array> {
-    const keys = Array.from({ length: meta.chunks }, (_, i) => chunkKey(meta.sha256, i));
-    const chunks = await getMany<Uint8Array>(keys, this.db);
-    const out = new Uint8Array(meta.stored);
-    let offset = 0;
-    for (const chunk of chunks) {
-      if (!chunk || offset + chunk.byteLength > out.byteLength) throw new Error(`model ${meta.id}@${meta.version}: chunks missing or oversized`);
-      out.set(chunk, offset);
-      offset += chunk.byteLength;
+    let out: Uint8Array | undefined;
+    for (let first = 0; first < meta.chunks; first += READ_BATCH) {
+      const keys = Array.from({ length: Math.min(READ_BATCH, meta.chunks - first) }, (_, i) => chunkKey(meta.sha256, first + i));
+      const chunks = await getMany<unknown>(keys, this.db);
+      chunks.forEach((chunk, i) => {
+        if (!(chunk instanceof Uint8Array) || chunk.byteLength !== chunkLength(meta, first + i)) {
+          throw new Error(`model ${meta.id}@${meta.version}: chunk ${first + i} is missing or not ${chunkLength(meta, first + i)} bytes`);
+        }
+      });
+      out ??= new Uint8Array(meta.stored); // once the first chunks show the record is not a bare claim
+      chunks.forEach((chunk, i) => out!.set(chunk as Uint8Array, (first + i) * meta.chunkSize));
     }
-    if (offset !== meta.stored) throw new Error(`model ${meta.id}@${meta.version}: ${offset} bytes stored, record says ${meta.stored}`);
-    return out;
+    return out ?? new Uint8Array(0);
   }
 
-  touch(meta: StoredModel, now: number): Promise<void> {
+  /** Records a use, unless the record was removed meanwhile (then it stays removed). */
+  async touch(meta: StoredModel, now: number): Promise<void> {
+    await this.update(meta, { ...meta, lastUsed: now });
     meta.lastUsed = now;
-    return this.put(meta);
   }
 
-  async delete(meta: Pick<StoredModel, 'id' | 'version' | 'sha256' | 'chunks'>): Promise<void> {
-    const others = (await this.list()).filter((m) => m.sha256 === meta.sha256 && !(m.id === meta.id && m.version === meta.version));
-    // Another id may share the same bytes (same sha256): keep the chunks for it.
-    const keys: Key[] = others.length > 0 ? [] : Array.from({ length: meta.chunks }, (_, i) => chunkKey(meta.sha256, i));
-    await delMany([...keys, metaKey(meta.id, meta.version)], this.db);
+  /** Removes a record and, unless another record has the same sha256, its chunks (all of them, whatever it claims). */
+  delete(meta: Pick<StoredModel, 'id' | 'version' | 'sha256'>): Promise<void> {
+    return this.db('readwrite', async (store) => {
+      await removeIn(store, meta);
+      return promisifyRequest(store.transaction);
+    });
   }
 
   async clear(): Promise<void> {
     await this.db('readwrite', (store) => {
       store.clear();
-      return new Promise<void>((resolve, reject) => {
-        store.transaction.oncomplete = () => resolve();
-        store.transaction.onerror = () => reject(store.transaction.error);
-      });
+      return promisifyRequest(store.transaction);
     });
   }
 
@@ -116,6 +158,43 @@ export class ModelStore {
   deleteManifest(url: string): Promise<void> {
     return del(manifestKey(url), this.db);
   }
+
+  /** Deletes unreadable records and the chunks no readable record accounts for, in one transaction. */
+  private sweep(): Promise<void> {
+    return this.db('readwrite', async (store) => {
+      const { records, junk } = await readRecords(store);
+      junk.forEach((key) => store.delete(key));
+      const owned = new Set(records.flatMap((m) => Array.from({ length: m.chunks }, (_, i) => JSON.stringify(chunkKey(m.sha256, i)))));
+      const chunkKeys = await promisifyRequest(store.getAllKeys(CHUNK_RANGE()));
+      chunkKeys.filter((key) => !owned.has(JSON.stringify(key))).forEach((key) => store.delete(key));
+      return promisifyRequest(store.transaction);
+    });
+  }
+}
+
+async function readRecords(store: IDBObjectStore): Promise<{ records: StoredModel[]; junk: Key[] }> {
+  const [keys, values] = await Promise.all([promisifyRequest(store.getAllKeys(META_RANGE())), promisifyRequest(store.getAll(META_RANGE()))]);
+  const records: StoredModel[] = [];
+  const junk: Key[] = [];
+  keys.forEach((key, i) => {
+    const meta = parseRecord(key, values[i]);
+    if (meta) records.push(meta);
+    else junk.push(key);
+  });
+  return { records, junk };
+}
+
+async function expectRecord(store: IDBObjectStore, meta: StoredModel): Promise<void> {
+  const key = metaKey(meta.id, meta.version);
+  const current = parseRecord(key, await promisifyRequest(store.get(key)));
+  if (!current || !sameRecord(current, meta)) throw new RecordChanged(`the record for ${meta.id}@${meta.version} was removed or replaced`);
+}
+
+async function removeIn(store: IDBObjectStore, meta: Pick<StoredModel, 'id' | 'version' | 'sha256'>): Promise<void> {
+  const { records } = await readRecords(store);
+  const shared = records.some((m) => m.sha256 === meta.sha256 && !(m.id === meta.id && m.version === meta.version));
+  if (!shared) store.delete(CHUNK_RANGE(meta.sha256));
+  store.delete(metaKey(meta.id, meta.version));
 }
 
 export function publicInfo(meta: StoredModel): CachedModelInfo {

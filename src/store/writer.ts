@@ -1,7 +1,8 @@
 import type { LoadEvent } from '../worker/protocol.js';
 import type { ModelFile } from './manifest.js';
+import { fitsFile } from './record.js';
 import { isQuotaError, keyOf } from './space.js';
-import type { ModelStore, StoredModel } from './store.js';
+import { RecordChanged, type ModelStore, type StoredModel } from './store.js';
 
 /**
  * Frees `need` bytes for the model `key` (never evicting it); false when it cannot. `full` means a write just hit
@@ -12,7 +13,8 @@ export type MakeRoom = (need: number, key: string, full?: boolean) => Promise<bo
 /**
  * Writes a download to the store chunk by chunk as it arrives, so an interrupted download resumes from the last
  * stored chunk. When storage runs out (even after evicting and retrying once) it stops persisting and the load
- * carries on from memory, with a warning event: the model still runs.
+ * carries on from memory, with a warning event: the model still runs. Every write checks that the record is still
+ * the one this writer wrote last; if a clear or an eviction removed it, the writer stops persisting and leaves it so.
  */
 export class ChunkWriter {
   private constructor(
@@ -31,7 +33,7 @@ export class ChunkWriter {
     const writer = new ChunkWriter(store, fresh, true, makeRoom, emit);
     try {
       const old = await store.get(file.id, file.version);
-      if (old && old.sha256 === file.sha256 && old.chunkSize === chunkSize && !old.complete) {
+      if (old && fitsFile(old, file) && old.chunkSize === chunkSize && !old.complete) {
         writer.meta = old;
         return writer;
       }
@@ -47,17 +49,19 @@ export class ChunkWriter {
     return writer;
   }
 
-  /** Bytes already in the store from an earlier, interrupted download. */
-  get stored(): number {
-    return this.persisting ? this.meta.stored : 0;
-  }
-
   get isPersisting(): boolean {
     return this.persisting;
   }
 
-  readStored(): Promise<Uint8Array> {
-    return this.store.read(this.meta);
+  /** Bytes already in the store from an earlier, interrupted download; a copy that cannot be read is dropped. */
+  async readStored(): Promise<Uint8Array> {
+    if (!this.persisting || this.meta.stored === 0) return new Uint8Array(0);
+    try {
+      return await this.store.read(this.meta);
+    } catch {
+      await this.reset();
+      return new Uint8Array(0);
+    }
   }
 
   /** Stores every whole chunk of `buffer[0, size)` not stored yet. */
@@ -75,17 +79,20 @@ export class ChunkWriter {
   /** The server sent the file from byte 0 again: drop what we had. */
   async reset(): Promise<void> {
     if (!this.persisting) return;
-    await this.store.delete(this.meta);
-    this.meta = { ...this.meta, chunks: 0, stored: 0 };
-    await this.store.put(this.meta);
+    const fresh: StoredModel = { ...this.meta, chunks: 0, stored: 0 };
+    await this.attempt(async () => {
+      await this.store.replace(this.meta, fresh);
+      this.meta = fresh;
+    });
   }
 
   async complete(now: number): Promise<void> {
     if (!this.persisting) return;
-    this.meta.complete = true;
-    this.meta.lastUsed = now;
-    this.meta.bytes = this.meta.stored;
-    await this.store.put(this.meta);
+    const done: StoredModel = { ...this.meta, complete: true, lastUsed: now, bytes: this.meta.stored };
+    await this.attempt(async () => {
+      await this.store.update(this.meta, done);
+      this.meta = done;
+    });
   }
 
   /** Removes everything this download stored (bytes that failed verification). */
@@ -97,24 +104,24 @@ export class ChunkWriter {
     return this.attempt(() => this.store.appendChunk(this.meta, chunk), chunk.byteLength);
   }
 
-  /** Runs one store write; on QuotaExceededError evicts other models and retries once, then stops persisting. */
+  /**
+   * Runs one store write; on QuotaExceededError evicts other models and retries once, then stops persisting. When the
+   * record changed under it, it stops quietly and touches nothing: the record is gone, or another writer owns it.
+   */
   private async attempt(write: () => Promise<void>, size = 0): Promise<void> {
-    try {
-      await write();
-      return;
-    } catch (error) {
-      if (!isQuotaError(error)) return this.stop('storage-failed', `writing to IndexedDB failed: ${String(error)}`);
-    }
-    const remaining = Math.max(this.meta.bytes - this.meta.stored, size);
-    if (await this.makeRoom(remaining, keyOf(this.meta), true).catch(() => false)) {
+    for (let retried = false; ; retried = true) {
       try {
         await write();
         return;
       } catch (error) {
+        if (error instanceof RecordChanged) return void (this.persisting = false);
         if (!isQuotaError(error)) return this.stop('storage-failed', `writing to IndexedDB failed: ${String(error)}`);
       }
+      const remaining = Math.max(this.meta.bytes - this.meta.stored, size);
+      if (retried || !(await this.makeRoom(remaining, keyOf(this.meta), true).catch(() => false))) {
+        return this.stop('quota-exceeded', 'storage quota exceeded even after evicting other models');
+      }
     }
-    await this.stop('quota-exceeded', 'storage quota exceeded even after evicting other models');
   }
 
   private async stop(code: 'quota-exceeded' | 'storage-failed', reason: string): Promise<void> {

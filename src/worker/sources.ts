@@ -74,25 +74,43 @@ export class ModelSources {
     return () => this.loader.inUse.delete(key);
   }
 
-  async list(): Promise<CachedModelInfo[]> {
-    return (await this.store.list()).map(publicInfo);
+  list(): Promise<CachedModelInfo[]> {
+    return storageCall('storage.list()', async () => (await this.store.list()).map(publicInfo));
   }
 
-  async usage(): Promise<StorageUsage> {
-    const bytes = (await this.store.list()).reduce((sum, m) => sum + m.stored, 0);
-    const estimate = await navigator.storage?.estimate?.().catch(() => undefined);
-    const known = estimate?.usage !== undefined && estimate.quota !== undefined;
-    return { bytes, limit: this.config.maxBytes, estimate: known ? { usage: estimate.usage!, quota: estimate.quota! } : undefined };
+  usage(): Promise<StorageUsage> {
+    return storageCall('storage.usage()', async () => {
+      const bytes = (await this.store.list()).reduce((sum, m) => sum + m.stored, 0);
+      const estimate = await navigator.storage?.estimate?.().catch(() => undefined);
+      const known = estimate?.usage !== undefined && estimate.quota !== undefined;
+      return { bytes, limit: this.config.maxBytes, estimate: known ? { usage: estimate.usage!, quota: estimate.quota! } : undefined };
+    });
   }
 
-  async delete(id: string): Promise<number> {
-    const versions = (await this.store.list()).filter((m) => m.id === id);
-    for (const meta of versions) await this.store.delete(meta);
-    return versions.length;
+  delete(id: string): Promise<number> {
+    return storageCall('storage.delete()', async () => {
+      const versions = (await this.store.list()).filter((m) => m.id === id);
+      for (const meta of versions) await this.store.delete(meta);
+      return versions.length;
+    });
   }
 
   clear(): Promise<void> {
-    return this.store.clear();
+    return storageCall('storage.clear()', () => this.store.clear());
+  }
+}
+
+/** Runs a storage API call; IndexedDB failures (unavailable, blocked, broken) become `storage-failed`. */
+async function storageCall<T>(call: string, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    if (error instanceof EdgeInferError) throw error;
+    const name = (error as { name?: unknown } | null)?.name;
+    const message = error instanceof Error ? error.message : String(error);
+    throw new EdgeInferError('storage-failed', `${call}: the model cache in IndexedDB is not usable here (${String(name ?? 'Error')}: ${message})`, {
+      call, ...(typeof name === 'string' ? { name } : {}),
+    }, { cause: error });
   }
 }
 

@@ -2,7 +2,8 @@
 // exercised in Chromium by test/browser/store.test.ts and quota.test.ts).
 import { expect, test } from 'vitest';
 import type { ModelFile } from '../../../src/store/manifest.js';
-import type { ModelStore, StoredModel } from '../../../src/store/store.js';
+import { sameRecord } from '../../../src/store/record.js';
+import { RecordChanged, type ModelStore, type StoredModel } from '../../../src/store/store.js';
 import { ChunkWriter } from '../../../src/store/writer.js';
 import type { LoadEvent } from '../../../src/worker/protocol.js';
 
@@ -17,11 +18,20 @@ class MemoryStore {
     this.failIfFull();
     this.metas.set(`${meta.id}@${meta.version}`, { ...meta });
   }
-  async appendChunk(meta: StoredModel, chunk: Uint8Array) {
+  async update(meta: StoredModel, next: StoredModel, extra?: [IDBValidKey, Uint8Array]) {
+    const current = this.metas.get(`${meta.id}@${meta.version}`);
+    if (!current || !sameRecord(current, meta)) throw new RecordChanged('gone');
     this.failIfFull();
-    this.chunks.set(`${meta.sha256}/${meta.chunks}`, chunk);
-    Object.assign(meta, { chunks: meta.chunks + 1, stored: meta.stored + chunk.byteLength });
-    this.metas.set(`${meta.id}@${meta.version}`, { ...meta });
+    if (extra) this.chunks.set(`${meta.sha256}/${(extra[0] as unknown[])[2]}`, extra[1]);
+    this.metas.set(`${meta.id}@${meta.version}`, { ...next });
+  }
+  async appendChunk(meta: StoredModel, chunk: Uint8Array) {
+    const next = { ...meta, chunks: meta.chunks + 1, stored: meta.stored + chunk.byteLength };
+    await this.update(meta, next, [['chunk', meta.sha256, meta.chunks], chunk]);
+    Object.assign(meta, next);
+  }
+  async replace(meta: StoredModel, next: StoredModel) {
+    await this.update(meta, next);
   }
   async read(meta: StoredModel) {
     return new Uint8Array(meta.stored);
@@ -91,4 +101,18 @@ test('other storage errors stop persisting with storage-failed', async () => {
   const { writer, events } = await writeAll(store, async () => true);
   expect(writer.isPersisting).toBe(false);
   expect(events.map((e) => e.type === 'warning' && e.code)).toEqual(['storage-failed']);
+});
+
+test('a record removed under the writer (a clear, an eviction) is left removed: the writer stops quietly', async () => {
+  const store = new MemoryStore();
+  const events: LoadEvent[] = [];
+  const writer = await ChunkWriter.open(store as unknown as ModelStore, file, 100, 1, async () => true, (e) => events.push(e));
+  await writer.push(bytes, 150);
+  store.metas.clear();
+  store.chunks.clear();
+  await writer.push(bytes, 300);
+  await writer.flush(bytes, 300);
+  await writer.complete(2);
+  expect(writer.isPersisting).toBe(false);
+  expect([store.metas.size, store.chunks.size, events]).toEqual([0, 0, []]);
 });
