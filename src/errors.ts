@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'manifest-invalid',
   'model-unknown',
   'integrity-mismatch',
+  'origin-not-allowed',
   'aborted',
   'model-invalid',
   'model-disposed',

@@ -1,4 +1,5 @@
 import { EdgeInferError } from './errors.js';
+import { parseOrigins } from './store/origins.js';
 import type { TelemetryOptions } from './telemetry/options.js';
 import {
   BATCHING_DEFAULTS, CACHE_DEFAULTS, resolveBatchingOptions, resolveCacheOptions,
@@ -39,6 +40,13 @@ export interface RuntimeOptions {
    * @defaultValue `undefined` (loading by id then needs `manifest` in the load options)
    */
   manifest?: string;
+  /**
+   * Origins that models and manifests may be fetched from, e.g. `['https://models.example.com']`; the page's own
+   * origin is always allowed. A URL elsewhere (given to `load()` or named by a manifest) fails with
+   * `origin-not-allowed` before any request is made.
+   * @defaultValue `undefined` (any origin; files with a sha256 are verified wherever they come from)
+   */
+  allowedOrigins?: readonly string[];
   /** The IndexedDB model cache. */
   storage?: StorageOptions;
   /**
@@ -108,6 +116,7 @@ export interface ResolvedRuntimeOptions {
   readonly wasmPaths: string;
   readonly createWorker: (() => Worker) | undefined;
   readonly manifest: string | undefined;
+  readonly allowedOrigins: readonly string[] | undefined;
   readonly storage: Readonly<Required<StorageOptions>>;
   readonly retries: number;
   readonly retryDelayMs: number;
@@ -127,6 +136,7 @@ export const DEFAULTS = Object.freeze({
   retryDelayMs: 500,
   cache: CACHE_DEFAULTS,
   batching: BATCHING_DEFAULTS,
+  allowedOrigins: undefined as readonly string[] | undefined,
   workerTimeoutMs: 30_000 as number | false,
 });
 
@@ -165,6 +175,7 @@ export function resolveOptions(options: unknown = {}): ResolvedRuntimeOptions {
     wasmPaths,
     createWorker: o.createWorker,
     manifest: o.manifest,
+    allowedOrigins: parseOrigins(o.allowedOrigins),
     storage: resolveStorage(o.storage),
     retries,
     retryDelayMs,

@@ -4,13 +4,14 @@ import { EdgeInferError } from './errors.js';
 import { toLoadRequest, type LoadOptions, type LoadSource } from './load-options.js';
 import { Model, type ModelHost } from './model.js';
 import { resolveOptions, type ResolvedRuntimeOptions, type RuntimeOptions } from './options.js';
-import { parseServingOptions } from './serving-options.js';
+import { parseServingOptions, type ServingOptions } from './serving-options.js';
 import type { ServingContext } from './serving.js';
 import type { CachedModelInfo } from './store/store.js';
 import { wholeBuffers } from './tensor.js';
 import { WorkerClient } from './worker/client.js';
-import type { StorageUsage, WorkerEnv } from './worker/protocol.js';
+import type { LoadRequest, StorageUsage, WorkerEnv } from './worker/protocol.js';
 import { installErrorTransfer } from './worker/transfer.js';
+import { checkOrigin } from './store/origins.js';
 import { reportLoad } from './telemetry/report.js';
 import { createTelemetry, type Telemetry } from './telemetry/telemetry.js';
 
@@ -72,8 +73,28 @@ export class Runtime {
    */
   async load(source: string | LoadSource, options: LoadOptions = {}): Promise<Model> {
     const { request, moved } = toLoadRequest(source, options, this.options, baseUrl(), () => `model-${++this.anonymous}`);
+    const url = request.source.kind === 'url' ? request.source.url : request.source.kind === 'manifest' ? request.source.manifest : undefined;
+    if (url) checkOrigin(url, this.allowedOrigins(), request.source.kind === 'url' ? 'the model\'s origin' : 'the manifest\'s origin');
     const serving = parseServingOptions(options);
     if (options.signal?.aborted) throw new EdgeInferError('aborted', `loading "${request.id}" was aborted before it started`);
+    try {
+      const reused = this.client?.alive === true;
+      try {
+        return await this.loadOn(request, moved, serving, options);
+      } catch (error) {
+        // A worker that died while idle is only found out by the next call: try once more on a new one (unless the
+        // bytes were moved to the dead worker).
+        const retry = reused && error instanceof EdgeInferError && error.code === 'worker-crashed' && moved.every((b) => b.byteLength > 0);
+        if (!retry) throw error;
+        return await this.loadOn(request, moved, serving, options);
+      }
+    } catch (error) {
+      this.telemetry.recordError(error, { id: request.id });
+      throw error;
+    }
+  }
+
+  private async loadOn(request: Omit<LoadRequest, 'requestId'>, moved: ArrayBuffer[], serving: ServingOptions, options: LoadOptions): Promise<Model> {
     const client = this.connect();
     const generation = this.generation;
     const requestId = this.nextRequest++;
@@ -86,9 +107,6 @@ export class Runtime {
       const model = new Model(request.id, reply, this.host, generation, { context: this.serving, options: serving });
       reportLoad(this.telemetry, model, reply.gpu);
       return model;
-    } catch (error) {
-      this.telemetry.recordError(error, { id: request.id });
-      throw error;
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
     }
@@ -140,11 +158,21 @@ export class Runtime {
     this.generation++;
     const wasmPaths = new URL(this.options.wasmPaths, baseUrl()).href;
     const { storage, retries, retryDelayMs, numThreads } = this.options;
-    const config = { wasmPaths, numThreads, storage: { dbName: storage.dbName, maxBytes: storage.maxBytes, chunkBytes: storage.chunkBytes, retries, retryDelayMs } };
+    const allowedOrigins = this.allowedOrigins();
+    const config = {
+      wasmPaths, numThreads,
+      storage: { dbName: storage.dbName, maxBytes: storage.maxBytes, chunkBytes: storage.chunkBytes, retries, retryDelayMs, ...(allowedOrigins ? { allowedOrigins } : {}) },
+    };
     this.ready = client.call((api) => api.init(config));
     if (storage.persist) void navigator.storage?.persist?.().catch(() => false);
     this.ready.catch(() => undefined);
     return client;
+  }
+
+  /** `allowedOrigins` plus the page's own origin, or undefined for any origin. */
+  private allowedOrigins(): readonly string[] | undefined {
+    const allowed = this.options.allowedOrigins;
+    return allowed && [...allowed, new URL(baseUrl()).origin];
   }
 
   private live(generation: number): WorkerClient {

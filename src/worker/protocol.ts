@@ -14,6 +14,8 @@ export interface InitConfig {
 }
 
 export interface StorageConfig {
+  /** Origins models and manifests may come from (the page's included); undefined: any. */
+  allowedOrigins?: readonly string[];
   dbName: string;
   maxBytes: number;
   chunkBytes: number;

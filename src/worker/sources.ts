@@ -2,6 +2,7 @@ import { EdgeInferError } from '../errors.js';
 import type { Fetched } from '../store/loader.js';
 import { ModelLoader } from '../store/loader.js';
 import { chooseFile, type ManifestModel } from '../store/manifest.js';
+import { checkOrigin } from '../store/origins.js';
 import { ManifestResolver } from '../store/resolve.js';
 import type { Backend } from '../options.js';
 import { keyOf } from '../store/space.js';
@@ -44,6 +45,7 @@ export class ModelSources {
         const bytes = new Uint8Array(source.bytes);
         return { bytes, source: 'bytes', cached: false, version: undefined, sha256: await sha256Hex(bytes) };
       }
+      if (source.kind === 'url') checkOrigin(source.url, this.config.allowedOrigins, 'the model\'s origin');
       if (source.kind === 'url' && source.sha256 === undefined) {
         const plain = await this.loader.plain(id, source.url, signal, emit);
         return { ...plain, version: source.version, sha256: await sha256Hex(plain.bytes) };
@@ -53,7 +55,13 @@ export class ModelSources {
         const file = { id, version, url: source.url, sha256: source.sha256!, ...(source.size ? { bytes: source.size } : {}) };
         return { ...(await this.loader.get(file, signal, emit)), version, sha256: file.sha256 };
       }
-      const pick = (entry: ManifestModel) => chooseFile(entry, source.manifest, source.precision ?? 'auto', backend);
+      const allowed = this.config.allowedOrigins;
+      checkOrigin(source.manifest, allowed, 'the manifest\'s origin');
+      const pick = (entry: ManifestModel) => {
+        const file = chooseFile(entry, source.manifest, source.precision ?? 'auto', backend);
+        checkOrigin(file.url, allowed, `model "${entry.id}" in the manifest is on`);
+        return file;
+      };
       const { file, stale } = await this.resolver.resolve(source.manifest, id, source.version, signal, pick);
       const fetched = await this.loader.get(file, signal, emit);
       // Check for a newer version in the background, unless the browser knows it is offline.
