@@ -2,6 +2,7 @@ import { playwright } from '@vitest/browser-playwright';
 import { defineConfig, mergeConfig } from 'vitest/config';
 import { chromiumArgs, chromiumPath } from './test/chromium.js';
 import { faultyServer } from './test/server/faulty.js';
+import { otlpChaos } from './test/server/otlp-chaos.js';
 import { otlpTestReceiver } from './test/server/otlp-receiver.js';
 import viteConfig from './vite.config.js';
 
@@ -13,7 +14,7 @@ export default mergeConfig(
         { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' } },
         {
           extends: true,
-          plugins: [faultyServer(), otlpTestReceiver()],
+          plugins: [faultyServer(), otlpTestReceiver(), otlpChaos()],
           test: {
             name: 'browser',
             include: ['test/browser/**/*.test.ts'],

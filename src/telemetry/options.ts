@@ -9,18 +9,27 @@ export interface TelemetryRequest {
   body: string;
   /** Whether the request should use `fetch(..., { keepalive: true })`: the page may be closing. */
   keepalive: boolean;
+  /** Aborted after `timeoutMs` without an answer, or when dispose() stops waiting: pass it to `fetch`. */
+  abortSignal: AbortSignal;
 }
 
 /**
  * Sends one request somewhere other than an OTLP endpoint. Resolve with nothing (delivered), an HTTP status, or an
  * object with `status` and `headers` (a `Response` will do) to get the same retry rules as the built-in sender;
- * reject for a network error (retried).
+ * reject for a network error (retried). A redirected `Response` counts as rejected (a followed redirect turns the
+ * POST into a bodiless GET), and a `Response`'s body is cancelled, never read.
  */
 export type TelemetryExporter = (request: TelemetryRequest) => Promise<void | number | ExportAnswer> | void | number | ExportAnswer;
 
 export interface ExportAnswer {
   status: number;
   headers?: { get(name: string): string | null };
+  /** `Response.redirected`: true means the body did not reach the endpoint. */
+  redirected?: boolean;
+  /** `Response.type`: `'opaqueredirect'` for a redirect that `redirect: 'manual'` did not follow. */
+  type?: string;
+  /** `Response.body`: cancelled, so a huge answer is never buffered. */
+  body?: { cancel(): Promise<void> } | null;
 }
 
 export interface TelemetryOptions {
@@ -70,6 +79,11 @@ export interface TelemetryOptions {
   /** First backoff delay in milliseconds; it doubles each retry (up to 5 minutes), with jitter. @defaultValue `1000` */
   retryDelayMs?: number;
   /**
+   * Milliseconds to wait for an answer before the request is aborted and counts as a network error (retried).
+   * @defaultValue `10000`
+   */
+  timeoutMs?: number;
+  /**
    * The IndexedDB outbox for batches that could not be sent, drained when the browser comes back `online` and at
    * the next start. When full, the oldest batch is dropped and counted. `false` keeps batches in memory only.
    * @defaultValue `{ maxBatches: 100, dbName: 'edge-infer-telemetry' }`
@@ -95,6 +109,7 @@ export interface ResolvedTelemetryOptions {
   readonly maxQueue: number;
   readonly retries: number;
   readonly retryDelayMs: number;
+  readonly timeoutMs: number;
   readonly outbox: Readonly<{ maxBatches: number; dbName: string }> | false;
   readonly sampleRate: number;
 }
@@ -108,6 +123,7 @@ export const TELEMETRY_DEFAULTS = Object.freeze({
   maxQueue: 20,
   retries: 4,
   retryDelayMs: 1000,
+  timeoutMs: 10_000,
   outbox: Object.freeze({ maxBatches: 100, dbName: 'edge-infer-telemetry' }),
   sampleRate: 1,
 });
@@ -121,6 +137,7 @@ const RANGES = {
   maxQueue: [1, 1000],
   retries: [0, 100],
   retryDelayMs: [0, 3_600_000],
+  timeoutMs: [1, 600_000],
 } as const;
 
 type Ranged = { -readonly [K in keyof typeof RANGES]: number };

@@ -1,7 +1,8 @@
 // One request to the endpoint (or the app's exporter), and what its answer means for the batch.
 import type { ExportAnswer, TelemetryExporter } from './options.js';
 
-export type Send = (signal: 'metrics' | 'logs', body: string, keepalive: boolean) => Promise<void | number | ExportAnswer>;
+/** `abort` ends the request (a timeout, or dispose); the exporter also stops waiting for its answer then. */
+export type Send = (signal: 'metrics' | 'logs', body: string, keepalive: boolean, abort: AbortSignal) => Promise<void | number | ExportAnswer>;
 
 export type Outcome =
   | { kind: 'ok' }
@@ -17,27 +18,49 @@ export const RETRY_AFTER_UNPARSABLE_MS = 60_000;
 export const RETRY_AFTER_MAX_MS = 3_600_000;
 
 export function fetchSender(endpoint: string, headers: Readonly<Record<string, string>>, fetcher: typeof fetch): Send {
-  return async (signal, body, keepalive) => {
+  return async (signal, body, keepalive, abort) => {
     const response = await fetcher(`${endpoint}/v1/${signal}`, {
       method: 'POST',
       body,
       keepalive,
+      // A followed 301/302 would turn the POST into a bodiless GET whose 200 looks like a delivery.
+      redirect: 'manual',
       headers: { ...headers, 'Content-Type': 'application/json' },
-      signal: AbortSignal.timeout?.(30_000),
+      signal: abort,
     });
-    // Chromium counts a keepalive request against the page's 64 KiB budget until its response body is read.
-    await response.arrayBuffer().catch(() => undefined);
+    discard(response);
     return response;
   };
 }
 
 export function exporterSender(exporter: TelemetryExporter): Send {
-  return async (signal, body, keepalive) => exporter({ signal, body, keepalive });
+  return async (signal, body, keepalive, abort) => {
+    const answer = await exporter({ signal, body, keepalive, abortSignal: abort });
+    if (typeof answer === 'object' && answer !== null) discard(answer);
+    return answer;
+  };
 }
 
-/** Network errors and 429/502/503/504 are worth another try; other non-2xx answers are not, except 413 (split). */
+/**
+ * Cancels an answer's body without reading any of it: the status is all that counts, a hostile or broken endpoint
+ * can answer gigabytes, and Chromium holds a keepalive request against the page's 64 KiB budget until its body is
+ * read or cancelled. Not awaited: cancelling must not hold up the export.
+ */
+function discard(answer: ExportAnswer): void {
+  try {
+    void answer.body?.cancel().catch(() => undefined);
+  } catch {
+    // An app's exporter may answer with an object whose `body` is no stream: nothing to cancel.
+  }
+}
+
+/**
+ * Network errors and 429/502/503/504 are worth another try; other non-2xx answers are not, except 413 (split).
+ * A redirect is refused: followed, the body was lost on the way; not followed (status 0), it never arrived.
+ */
 export function classify(answer: void | number | ExportAnswer, now: number): Outcome {
   if (answer === undefined || answer === null) return { kind: 'ok' };
+  if (typeof answer === 'object' && (answer.redirected === true || answer.type === 'opaqueredirect')) return { kind: 'rejected' };
   const status = typeof answer === 'number' ? answer : answer.status;
   if (status >= 200 && status < 300) return { kind: 'ok' };
   if (status === 413) return { kind: 'too-large' };

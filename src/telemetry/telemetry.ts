@@ -1,12 +1,13 @@
 // The telemetry a runtime owns: record calls on the main thread, exports on an interval, when a batch is full,
 // and when the page is hidden or closing.
 import { EdgeInferError } from '../errors.js';
-import { pack, type Drop, type Item } from './batch.js';
+import { lost, pack, tally, type Batch, type Drop } from './batch.js';
 import { createExporter, type Exporter, type Scheduler } from './exporter.js';
 import { attributes, nanos, str, type AttributeValue } from './json.js';
 import { resolveTelemetryOptions, type TelemetryOptions } from './options.js';
 import { idbOutbox, type OutboxStore } from './outbox-store.js';
 import { CACHE, createRecorder, DOWNLOAD, ERRORS, FALLBACKS, INFERENCE, LOAD, SEP, type Recorder } from './recorder.js';
+import { errorCode, redactId, redactMessage, safeError } from './redact.js';
 import { exporterSender, fetchSender } from './send.js';
 import { SDK_VERSION } from './version.js';
 
@@ -60,6 +61,11 @@ export interface TelemetryStats {
   queued: number;
   /** Whether the endpoint counts as unreachable (new batches go straight to the outbox). */
   down: boolean;
+  /**
+   * Losses no batch can report any more, by reason: what dispose() could neither deliver nor store (there is no
+   * outbox, or it failed). Only dispose() adds to it; every other loss travels in `edge_infer.telemetry.dropped`.
+   */
+  unreported: readonly Drop[];
 }
 
 export interface Telemetry {
@@ -73,7 +79,7 @@ export interface Telemetry {
   recordLoad(model: LoadedModelRef, ms: number, downloadBytes?: number): void;
   /** One output-cache lookup (or, with `cache: 'weights'`, a weight-cache lookup recorded outside `recordLoad`). */
   recordCache(model: Omit<ModelRef, 'backend'>, hit: boolean, cache?: 'output' | 'weights'): void;
-  /** Counts an error by `code` and keeps a log record with its message (URL queries removed) and simple details. */
+  /** Counts an error by `code` and keeps a log record with its redacted message (see redact.ts) and known details. */
   recordError(error: unknown, model?: Omit<ModelRef, 'backend'>): void;
   /** A model skipped backend `from` for `model.backend`; `reason` is the short reason text. */
   recordFallback(model: ModelRef, from: Backend, reason: string): void;
@@ -81,7 +87,11 @@ export interface Telemetry {
   setDevice(device: DeviceInfo): void;
   /** Exports what was recorded now; resolves when sent, stored in the outbox, or waiting out a backoff. */
   flush(): Promise<void>;
-  /** Stops timers and listeners and sends (or stores) what is left. Later record calls are ignored. */
+  /**
+   * Stops timers and listeners and sends what is left with keepalive. Resolves within about a second even when the
+   * endpoint never answers: what was not delivered by then goes to the outbox, or into `stats().unreported`.
+   * Later record calls are ignored.
+   */
   dispose(): Promise<void>;
   stats(): TelemetryStats;
 }
@@ -96,24 +106,31 @@ export function createTelemetry(options: TelemetryOptions | undefined, deps: Tel
   const scheduler: Scheduler = deps.scheduler ?? { setTimeout: (f, ms) => setTimeout(f, ms), clearTimeout: (h) => clearTimeout(h as number) };
   const sessionId = resolved ? deps.sessionId ?? randomId() : '';
   let recorder: Recorder | undefined;
+  let counter: Recorder | undefined; // counts drops: the recorder, also while dispose() runs
   let exporter: Exporter | undefined;
+  const unreported: Drop[] = [];
   let resource = '';
   let device = '';
   let full = false;
   let interval: unknown;
   const detach: (() => void)[] = [];
-  const dropAll = (drops: Drop[]) => drops.forEach((d) => recorder?.drop(d));
+  const dropAll = (drops: Drop[]) => drops.forEach((d) => (counter ? counter.drop(d) : tally(unreported, d)));
 
   /** Moves what was recorded into batches for the exporter. */
   function take() {
     full = false;
-    if (!recorder || !exporter || recorder.empty) return;
-    const { metrics, logs } = recorder.collect(now());
+    if (recorder && exporter && !recorder.empty) exporter.add(batches(recorder));
+  }
+
+  function batches(from: Recorder): Batch[] {
+    const { metrics, logs } = from.collect(now());
+    const out: Batch[] = [];
     for (const [signal, items] of [['metrics', metrics], ['logs', logs]] as const) {
       const { batches, oversize } = pack(signal, resource, items, resolved!.maxBatchBytes);
-      exporter.add(batches);
-      dropAll(lostItems(oversize, signal));
+      out.push(...batches);
+      dropAll(lost(oversize, 'too-large', signal));
     }
+    return out;
   }
 
   async function flush() {
@@ -123,7 +140,7 @@ export function createTelemetry(options: TelemetryOptions | undefined, deps: Tel
 
   function hide() {
     take();
-    void exporter?.hide();
+    exporter?.hide();
   }
 
   function listen(target: EventTarget | undefined, type: string, handler: () => void) {
@@ -139,7 +156,7 @@ export function createTelemetry(options: TelemetryOptions | undefined, deps: Tel
       'telemetry.sdk.version': SDK_VERSION,
       'session.id': sessionId,
     })}}`;
-    recorder = createRecorder(resolved, now(), () => {
+    recorder = counter = createRecorder(resolved, now(), () => {
       if (!full) (full = true), scheduler.setTimeout(() => void flush(), 0);
     });
     const store = deps.store !== undefined ? deps.store ?? undefined
@@ -161,10 +178,14 @@ export function createTelemetry(options: TelemetryOptions | undefined, deps: Tel
     listen(win, 'online', () => exporter?.wake());
   }
 
-  function log(severity: 9 | 17, body: string, attrs: Record<string, AttributeValue | undefined>) {
-    const t = nanos(now());
-    const a = attributes(attrs);
-    recorder!.log(`{"timeUnixNano":"${t}","observedTimeUnixNano":"${t}","severityNumber":${severity},"severityText":"${severity === 17 ? 'ERROR' : 'INFO'}","body":{"stringValue":${str(body)}}${a ? `,"attributes":${a}` : ''}}`);
+  /** A log record, built only if the recorder keeps it: redacting an error's message is not free. */
+  function log(severity: 9 | 17, build: () => [body: string, attrs: Record<string, AttributeValue | undefined>]) {
+    recorder!.log(() => {
+      const t = nanos(now());
+      const [body, attrs] = build();
+      const a = attributes(attrs);
+      return `{"timeUnixNano":"${t}","observedTimeUnixNano":"${t}","severityNumber":${severity},"severityText":"${severity === 17 ? 'ERROR' : 'INFO'}","body":{"stringValue":${str(body)}}${a ? `,"attributes":${a}` : ''}}`;
+    });
   }
 
   return {
@@ -177,7 +198,7 @@ export function createTelemetry(options: TelemetryOptions | undefined, deps: Tel
       if (!recorder) return;
       const rate = resolved!.sampleRate;
       if (rate < 1 && random() >= rate) return;
-      recorder.observe(INFERENCE, model.id + SEP + (model.version ?? '') + SEP + model.backend + SEP + status, ms / 1000, 1 / rate);
+      recorder.observe(INFERENCE, key(model) + SEP + model.backend + SEP + status, ms / 1000, 1 / rate);
     },
     recordLoad(model, ms, downloadBytes) {
       check(model, true);
@@ -186,7 +207,7 @@ export function createTelemetry(options: TelemetryOptions | undefined, deps: Tel
       const bytes = downloadBytes ?? (model.source === 'network' ? model.bytes ?? 0 : 0);
       need(Number.isSafeInteger(bytes) && bytes >= 0, 'downloadBytes, an integer >= 0', bytes);
       if (!recorder) return;
-      const m = model.id + SEP + (model.version ?? '');
+      const m = key(model);
       recorder.observe(LOAD, m + SEP + model.backend + SEP + model.source, ms / 1000, 1);
       if (model.source !== 'bytes') recorder.add(CACHE, m + SEP + 'weights' + SEP + (model.source === 'cache' ? 'hit' : 'miss'), 1);
       if (bytes > 0) recorder.add(DOWNLOAD, m, bytes);
@@ -195,26 +216,24 @@ export function createTelemetry(options: TelemetryOptions | undefined, deps: Tel
       check(model, false);
       need(typeof hit === 'boolean', 'hit, a boolean', hit);
       need(cache === 'output' || cache === 'weights', "cache 'output' | 'weights'", cache);
-      recorder?.add(CACHE, model.id + SEP + (model.version ?? '') + SEP + cache + SEP + (hit ? 'hit' : 'miss'), 1);
+      recorder?.add(CACHE, key(model) + SEP + cache + SEP + (hit ? 'hit' : 'miss'), 1);
     },
     recordError(error, model) {
       if (model !== undefined) check(model, false);
       if (!recorder) return;
-      const e = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as { code?: unknown; message?: unknown; details?: unknown };
-      const code = typeof e.code === 'string' && /^[a-z][a-z0-9-]{0,47}$/.test(e.code) ? e.code : 'unknown';
-      recorder.add(ERRORS, code + SEP + (model?.id ?? ''), 1);
-      const details: Record<string, AttributeValue> = {};
-      for (const [key, value] of Object.entries((e.details ?? {}) as object).slice(0, 8)) {
-        if (typeof value === 'number' || typeof value === 'boolean') details[`error.details.${key}`] = value;
-        if (typeof value === 'string') details[`error.details.${key}`] = clean(value, 200);
-      }
-      log(17, clean(String(e.message ?? ''), 500), { 'event.name': 'edge_infer.error', 'error.code': code, 'model.id': model?.id, 'model.version': model?.version, ...details });
+      const id = model && redactId(model.id);
+      recorder.add(ERRORS, errorCode(error) + SEP + (id ?? ''), 1);
+      log(17, () => {
+        const { code, message, details } = safeError(error);
+        const version = model?.version === undefined ? undefined : redactId(model.version);
+        return [message, { 'event.name': 'edge_infer.error', 'error.code': code, 'model.id': id, 'model.version': version, ...details }];
+      });
     },
     recordFallback(model, from, reason) {
       check(model, true);
       need(BACKEND.includes(from), "from 'webgpu' | 'wasm'", from);
       need(typeof reason === 'string', 'reason, a string', reason);
-      recorder?.add(FALLBACKS, model.id + SEP + from + SEP + model.backend + SEP + clean(reason, 100), 1);
+      recorder?.add(FALLBACKS, redactId(model.id) + SEP + from + SEP + model.backend + SEP + redactMessage(reason, 100), 1);
     },
     setDevice(info) {
       need(BACKEND.includes(info?.backend), "device { backend: 'webgpu' | 'wasm', gpuVendor?, gpuArchitecture? }", info);
@@ -231,7 +250,7 @@ export function createTelemetry(options: TelemetryOptions | undefined, deps: Tel
       const key = JSON.stringify(attrs);
       if (key === device) return;
       device = key;
-      log(9, 'device', attrs);
+      log(9, () => ['device', attrs]);
     },
     flush,
     async dispose() {
@@ -239,24 +258,30 @@ export function createTelemetry(options: TelemetryOptions | undefined, deps: Tel
       detach.splice(0).forEach((off) => off());
       scheduler.clearTimeout(interval);
       take();
-      const last = exporter;
-      recorder = undefined;
-      exporter = undefined;
-      await last.hide();
-      await last.stop();
+      const [last, drops] = [exporter, recorder];
+      recorder = exporter = undefined; // later record calls are ignored; `counter` still counts what dispose drops
+      await last.close(() => {
+        counter = undefined; // the last collect: what is lost from here on can only be told through stats()
+        return batches(drops);
+      });
     },
     stats() {
       const held = recorder?.held;
       const state = exporter?.state;
-      return { series: held?.series ?? 0, logs: held?.logs ?? 0, queued: state?.queued ?? 0, down: state?.down ?? false };
+      return { series: held?.series ?? 0, logs: held?.logs ?? 0, queued: state?.queued ?? 0, down: state?.down ?? false, unreported: unreported.map((d) => ({ ...d })) };
     },
   };
 }
 
-function lostItems(items: Item[], signal: 'metrics' | 'logs'): Drop[] {
-  const count = items.reduce((n, item) => n + item.records, 0);
-  return count ? [{ reason: 'too-large', signal, count }] : [];
+/** The series key of a model: its redacted id and version. The last one is kept: most runs are of the same model. */
+function key(model: Omit<ModelRef, 'backend'>): string {
+  if (model.id !== last.id || model.version !== last.version) {
+    last = { id: model.id, version: model.version, key: redactId(model.id) + SEP + (model.version === undefined ? '' : redactId(model.version)) };
+  }
+  return last.key;
 }
+
+let last: { id: string; version: string | undefined; key: string } = { id: '', version: undefined, key: SEP };
 
 function check(model: unknown, backend: boolean) {
   const m = model as ModelRef | undefined;
@@ -266,11 +291,6 @@ function check(model: unknown, backend: boolean) {
 
 function duration(ms: unknown) {
   need(typeof ms === 'number' && ms >= 0 && ms < Infinity, 'ms, a finite number >= 0', ms);
-}
-
-/** Drops URL queries and fragments (they may carry tokens) and keeps text short. */
-function clean(text: string, max: number): string {
-  return text.replace(/(\w+:\/\/[^\s?#]*)[?#]\S*/g, '$1').slice(0, max);
 }
 
 function randomId(): string {

@@ -2,7 +2,8 @@
 import { expect, test } from 'vitest';
 import { createRuntime } from '../../src/index.js';
 import { total, type OtlpSummary } from '../../tools/otlp-summary.js';
-import { expectCode, seeded } from './helpers.js';
+import type { ChaosMode } from '../server/otlp-chaos.js';
+import { expectCode, MODELS, seeded } from './helpers.js';
 
 test('a runtime with an endpoint sends what its models did, and never the inputs or outputs', async () => {
   const key = `runtime-${Date.now().toString(36)}`;
@@ -41,4 +42,46 @@ test('a runtime with an endpoint sends what its models did, and never the inputs
   const sent = JSON.stringify(delivered);
   expect(sent).not.toContain(String(inputs[0]![100])); // no raw input values
   expect(delivered.logs.some((l) => l.attributes['event.name'] === 'edge_infer.device')).toBe(true);
+});
+
+test('models loaded by URL: ids reach the collector as origin + path, messages without tokens or numbers', async () => {
+  const key = `runtime-url-${Date.now().toString(36)}`;
+  const runtime = createRuntime({
+    backends: ['wasm'],
+    storage: { dbName: `telemetry-${key}` },
+    retries: 0,
+    telemetry: { endpoint: new URL(`/__otlp-test/${key}`, location.href).href, serviceName: 'runtime-test', intervalMs: 3_600_000, outbox: false },
+  });
+  const clean = new URL(MODELS.digits, location.href).href;
+  const credentials = clean.replace('://', '://user:SECRET@');
+  const digits = await runtime.load({ url: `${MODELS.digits}?token=SECRET#access_token=SECRET` });
+  await digits.run({ pixels: new Float32Array(784) });
+  await expectCode(digits.run({ pixels: new Float32Array(783) }), 'input-shape');
+  await expectCode(runtime.load({ url: '/models/missing.onnx?token=SECRET' }), 'model-fetch-failed');
+  await runtime.load({ url: credentials }).catch(() => undefined); // fetch refuses URLs with credentials
+  await runtime.dispose();
+
+  const { delivered } = (await (await fetch(`/__otlp-test/${key}/log`)).json()) as { delivered: OtlpSummary };
+  expect(JSON.stringify(delivered)).not.toMatch(/SECRET|access_token|user:/);
+  expect(total(delivered, 'edge_infer.inference.duration', { 'model.id': MODELS.digits, status: 'ok' })).toBe(1);
+  expect(total(delivered, 'edge_infer.errors', { 'error.code': 'model-fetch-failed', 'model.id': '/models/missing.onnx' })).toBe(1);
+  expect(total(delivered, 'edge_infer.errors', { 'error.code': 'model-fetch-failed', 'model.id': clean })).toBe(1);
+  const errors = delivered.logs.filter((l) => l.attributes['event.name'] === 'edge_infer.error');
+  expect(errors).toHaveLength(3);
+  for (const l of errors) expect(l.body).not.toMatch(/\d/); // numbers in messages may be input values
+});
+
+test('runtime.dispose() resolves within 2 s when the telemetry endpoint never answers', async () => {
+  const base = `/__otlp-chaos/runtime-${Date.now().toString(36)}`;
+  await fetch(`${base}/mode`, { method: 'PUT', body: JSON.stringify({ fates: { hang: 1 }, hangMs: 5000 } satisfies ChaosMode) });
+  const runtime = createRuntime({
+    backends: ['wasm'],
+    manifest: '/models/manifest.json',
+    storage: { dbName: `telemetry-hang-${Date.now()}` },
+    telemetry: { endpoint: new URL(base, location.href).href, serviceName: 'runtime-test', intervalMs: 3_600_000, outbox: false },
+  });
+  await expectCode(runtime.load('not-a-model'), 'model-unknown');
+  const t0 = performance.now();
+  await runtime.dispose();
+  expect(performance.now() - t0).toBeLessThan(2000);
 });

@@ -17,7 +17,7 @@ function bodies(items: { metrics: Item[]; logs: Item[] }, max = 61_440): Sent[] 
   for (const [signal, list] of [['metrics', items.metrics], ['logs', items.logs]] as const) {
     const { batches, oversize } = pack(signal, RESOURCE, list, max);
     expect(oversize).toEqual([]);
-    for (const b of batches) out.push({ signal, body: render(b), keepalive: false, at: 0, ok: true });
+    for (const b of batches) out.push({ signal, body: render(b), keepalive: false, abortSignal: new AbortController().signal, at: 0, ok: true });
   }
   return out;
 }

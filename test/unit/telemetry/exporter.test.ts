@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
+import { EdgeInferError } from '../../../src/errors.js';
 import { classify, retryAfter, RETRY_AFTER_UNPARSABLE_MS } from '../../../src/telemetry/send.js';
 import { total } from '../../../tools/otlp-summary.js';
 import { decoded, headers, model } from './helpers.js';
@@ -19,6 +20,12 @@ describe('answers', () => {
     [429, 'retry'], [502, 'retry'], [503, 'retry'], [504, 'retry'],
   ])('%s → %s', (status, kind) => {
     expect(classify(status, T0).kind).toBe(kind);
+  });
+
+  test.each([
+    [{ status: 0, type: 'opaqueredirect' }], [{ status: 200, redirected: true }], [{ status: 302 }],
+  ])('a redirect (%j) is rejected, never delivered', (answer) => {
+    expect(classify(answer, T0).kind).toBe('rejected');
   });
 
   test('Retry-After: seconds, an HTTP date, or a long default when unparsable', () => {
@@ -170,5 +177,79 @@ describe('page hidden or closing', () => {
     expect(sent.every((s) => s.keepalive)).toBe(true);
     expect(sent.reduce((n, s) => n + s.body.length, 0)).toBeLessThanOrEqual(65_536);
     expect(store.batches.size).toBeGreaterThan(0);
+  });
+});
+
+describe('hostile endpoints', () => {
+  const never = () => new Promise(() => undefined) as Promise<never>;
+
+  test('an answer slower than timeoutMs: the request is aborted, then retried', async () => {
+    const { telemetry, sent, advance } = setup({ timeoutMs: 2000, retryDelayMs: 1000 }, (n) => (n === 0 ? never() : 200));
+    record(telemetry, 3);
+    void telemetry.flush();
+    await advance(1999);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.abortSignal.aborted).toBe(false);
+    await advance(1);
+    expect(sent[0]!.abortSignal.aborted).toBe(true);
+    await advance(750); // the backoff, not a second try without keepalive at once
+    expect(sent).toHaveLength(2);
+    expect(total(decoded(sent), INFERENCE)).toBe(3);
+  });
+
+  test.each([
+    [{ status: 0, type: 'opaqueredirect' }], [{ status: 200, redirected: true }],
+  ])('a redirected answer (%j) is counted as dropped (rejected), not delivered', async (answer) => {
+    const { telemetry, sent } = setup({}, (n) => (n === 0 ? { ...answer, headers: headers({}) } : 200));
+    record(telemetry, 4);
+    await telemetry.flush();
+    record(telemetry, 1);
+    await telemetry.flush();
+    const s = decoded(sent);
+    expect(total(s, INFERENCE)).toBe(1);
+    expect(total(s, DROPPED, { reason: 'rejected', signal: 'metrics' })).toBe(4);
+  });
+
+  test('an endpoint that never answers: dispose resolves within a second and the batch waits in the outbox', async () => {
+    const { telemetry, sent, store, advance } = setup({}, never);
+    record(telemetry, 5);
+    let done = false;
+    void telemetry.dispose().then(() => (done = true));
+    await advance(1000);
+    expect(done).toBe(true);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.abortSignal.aborted).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(store.batches.size).toBe(1);
+    vi.useRealTimers();
+    const next = setup({}, () => 200, { store, sessionId: 'session-2' });
+    await next.telemetry.flush();
+    expect(total(decoded(next.sent), INFERENCE)).toBe(5);
+  });
+
+  test('without an outbox, what dispose could not deliver is counted in stats().unreported', async () => {
+    const { telemetry, advance } = setup({ outbox: false }, never, { store: null });
+    record(telemetry, 5);
+    telemetry.recordError(new EdgeInferError('inference-failed', 'x'));
+    let done = false;
+    void telemetry.dispose().then(() => (done = true));
+    await advance(1000);
+    expect(done).toBe(true);
+    expect(telemetry.stats().unreported).toEqual([
+      { reason: 'disposed', signal: 'metrics', count: 6 },
+      { reason: 'disposed', signal: 'logs', count: 1 },
+    ]);
+  });
+
+  test('dispose with a backoff under way: the waiting batch is sent once more, then counted', async () => {
+    const { telemetry, sent, advance } = setup({ outbox: false, retryDelayMs: 60_000 }, (n) => (n === 0 ? 503 : 200), { store: null });
+    record(telemetry, 2);
+    await telemetry.flush();
+    expect(sent).toHaveLength(1);
+    await telemetry.dispose();
+    await advance(0);
+    expect(sent).toHaveLength(2);
+    expect(total(decoded(sent), INFERENCE)).toBe(2);
+    expect(telemetry.stats().unreported).toEqual([]);
   });
 });

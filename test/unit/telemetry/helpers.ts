@@ -5,7 +5,7 @@ import { otlpProblems } from '../../server/otlp-decode.js';
 
 export interface Sent extends TelemetryRequest {
   at: number;
-  /** Whether the answer was a success (nothing, or a 2xx status). */
+  /** Whether the answer was a success (nothing, or a 2xx status that was not redirected). */
   ok: boolean;
 }
 
@@ -15,7 +15,8 @@ export function recordingExporter(answer: (n: number, request: TelemetryRequest)
   const exporter = (request: TelemetryRequest) => {
     const a = answer(sent.length, request);
     const status = typeof a === 'number' ? a : a instanceof Promise ? 0 : a?.status ?? 200;
-    sent.push({ ...request, at: Date.now(), ok: status >= 200 && status < 300 });
+    const redirected = typeof a === 'object' && !(a instanceof Promise) && (a.redirected === true || a.type === 'opaqueredirect');
+    sent.push({ ...request, at: Date.now(), ok: status >= 200 && status < 300 && !redirected });
     return a instanceof Promise ? a : Promise.resolve(a);
   };
   return { sent, exporter };

@@ -19,6 +19,7 @@ test('defaults, and the endpoint resolved against the page without a trailing sl
     maxQueue: 20,
     retries: 4,
     retryDelayMs: 1000,
+    timeoutMs: 10_000,
     outbox: { maxBatches: 100, dbName: 'edge-infer-telemetry' },
     sampleRate: 1,
   });
@@ -35,6 +36,7 @@ test.each([
   ['an empty serviceName', { endpoint: 'https://c', serviceName: '' }],
   ['an object resource attribute', { endpoint: 'https://c', resourceAttributes: { a: {} } }],
   ['a zero interval', { endpoint: 'https://c', intervalMs: 0 }],
+  ['a zero timeout', { endpoint: 'https://c', timeoutMs: 0 }],
   ['a batch over 60 KiB', { endpoint: 'https://c', maxBatchBytes: 70_000 }],
   ['fractional series', { endpoint: 'https://c', maxSeries: 1.5 }],
   ['an outbox that is true', { endpoint: 'https://c', outbox: true }],

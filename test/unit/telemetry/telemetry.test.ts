@@ -21,7 +21,7 @@ describe('off unless an endpoint or exporter is set', () => {
     telemetry.recordError(new Error('x'));
     expect(add).not.toHaveBeenCalled();
     expect(vi.getTimerCount()).toBe(0);
-    expect(telemetry.stats()).toEqual({ series: 0, logs: 0, queued: 0, down: false });
+    expect(telemetry.stats()).toEqual({ series: 0, logs: 0, queued: 0, down: false, unreported: [] });
   });
 });
 
@@ -127,6 +127,30 @@ describe('recording', () => {
     await telemetry.flush();
     expect(sent).toHaveLength(1);
     expect(sent[0]!.keepalive).toBe(true);
+  });
+});
+
+describe('privacy', () => {
+  test('ids, versions, reasons, messages and details leave without URL secrets or input values', async () => {
+    const { telemetry, sent } = setup();
+    const raw = { id: 'https://user:pw@cdn.example.com/m.onnx?token=SECRET#frag', version: 'v1?sig=SECRET', backend: 'wasm' as const };
+    const relative = { id: 'm.onnx?sig=SECRET', backend: 'wasm' as const };
+    telemetry.recordInference(raw, 1);
+    telemetry.recordInference(relative, 1);
+    telemetry.recordLoad({ ...raw, source: 'network', bytes: 10 }, 5);
+    telemetry.recordCache(raw, true);
+    telemetry.recordFallback(raw, 'webgpu', 'failed at https://x.example/y?SECRET');
+    const ort = `model "${raw.id}" failed to run: indices element out of data bounds, idx=8123 must be within the inclusive range [-1000,999]`;
+    telemetry.recordError(new EdgeInferError('inference-failed', ort, { model: raw.id, input: 'ids', values: 8123, note: 'SECRET' }), raw);
+    await telemetry.flush();
+    const all = sent.map((s) => s.body).join('\n');
+    expect(all).not.toMatch(/SECRET|pw@|user:|frag|8123/);
+    const s = decoded(sent);
+    expect(total(s, 'edge_infer.inference.duration', { 'model.id': 'https://cdn.example.com/m.onnx', 'model.version': 'v1' })).toBe(1);
+    expect(total(s, 'edge_infer.inference.duration', { 'model.id': 'm.onnx' })).toBe(1);
+    expect(total(s, 'edge_infer.errors', { 'error.code': 'inference-failed', 'model.id': 'https://cdn.example.com/m.onnx' })).toBe(1);
+    expect(s.logs[0]!.attributes).toMatchObject({ 'model.id': 'https://cdn.example.com/m.onnx', 'error.details.input': 'ids' });
+    expect(Object.keys(s.logs[0]!.attributes)).not.toContain('error.details.values');
   });
 });
 

@@ -1,0 +1,98 @@
+// What may leave the page, made safe. URLs keep origin + path (tokens hide in userinfo, queries and fragments);
+// messages lose digit runs, because onnxruntime-web's errors quote input values ("idx=8123 must be within...");
+// error details go only through a list of known, harmless fields.
+import type { AttributeValue } from './json.js';
+
+/** Longest text read before redaction: a bound on the work for a message of any size. */
+const MAX_SCAN = 2000;
+
+/** Every URL in `text` cut to origin + path: no `user:password@`, query or fragment; a `data:` URL becomes `data:`. */
+export function redactUrls(text: string): string {
+  return text.replace(/\S+/g, redactWord);
+}
+
+function redactWord(word: string): string {
+  let w = word.replace(/\bdata:[^,]*,.*/i, 'data:');
+  if (!w.includes('/')) return w;
+  w = w.replace(/(:\/\/)[^/?#]*@/g, '$1');
+  const cut = w.search(/[?#]/);
+  return cut < 0 ? w : w.slice(0, cut);
+}
+
+/**
+ * A model id or version as it may be sent. Without an `id`, a model's id is the URL it was loaded from, possibly
+ * relative (`m.onnx?sig=...`), so everything from the first `?` or `#` goes, and URLs lose their userinfo.
+ */
+export function redactId(id: string): string {
+  let out = ids.get(id);
+  if (out === undefined) {
+    const cut = id.search(/[?#]/);
+    out = redactUrls(cut < 0 ? id : id.slice(0, cut));
+    if (ids.size >= 64) ids.clear();
+    ids.set(id, out);
+  }
+  return out;
+}
+
+/** The last results of redactId(): ids repeat on every run, so recording an inference seldom redacts. */
+const ids = new Map<string, string>();
+
+/** A message as it may be sent: URLs redacted, digit runs replaced by `#`, at most `max` characters. */
+export function redactMessage(text: string, max: number): string {
+  let t = text;
+  if (t.length > MAX_SCAN) {
+    // The cut may split a URL, leaving a part the URL rules no longer recognize: drop the last word.
+    t = t.slice(0, MAX_SCAN);
+    t = t.slice(0, Math.max(0, t.search(/\s\S*$/)));
+  }
+  t = redactUrls(t).replace(/\d+/g, '#');
+  return t.length > max ? t.slice(0, max) : t;
+}
+
+type Kind = 'id' | 'name' | 'number' | 'boolean';
+
+/** The `details` fields that may be sent, and what each must be. Anything else (values, hashes, lists) stays. */
+const DETAILS: Readonly<Record<string, Kind>> = {
+  model: 'id',
+  version: 'id',
+  url: 'id',
+  input: 'name',
+  output: 'name',
+  code: 'name',
+  status: 'number',
+  batchSize: 'number',
+  offline: 'boolean',
+};
+
+export interface SafeError {
+  /** The error's `code`, or `'unknown'`. */
+  code: string;
+  message: string;
+  /** `error.details.<field>` attributes. */
+  details: Record<string, AttributeValue>;
+}
+
+/** An error's `code` when it looks like one (`'input-shape'`), else `'unknown'`. */
+export function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' && /^[a-z][a-z0-9-]{0,47}$/.test(code) ? code : 'unknown';
+}
+
+/** What of an error may be sent: its code, a redacted message (at most 500 characters) and the known details. */
+export function safeError(error: unknown): SafeError {
+  const e = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as { message?: unknown; details?: unknown };
+  const code = errorCode(error);
+  const details: Record<string, AttributeValue> = {};
+  if (typeof e.details === 'object' && e.details !== null) {
+    for (const [key, kind] of Object.entries(DETAILS)) {
+      const value = (e.details as Record<string, unknown>)[key];
+      const safe = kind === 'number' ? (Number.isFinite(value) ? (value as number) : undefined)
+        : kind === 'boolean' ? (typeof value === 'boolean' ? value : undefined)
+        : typeof value !== 'string' ? undefined
+        : kind === 'id' ? redactId(value).slice(0, 200)
+        : redactUrls(value).slice(0, 100);
+      if (safe !== undefined) details[`error.details.${key}`] = safe;
+    }
+  }
+  return { code, message: redactMessage(String(e.message ?? ''), 500), details };
+}
