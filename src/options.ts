@@ -23,9 +23,10 @@ export interface RuntimeOptions {
    */
   numThreads?: number;
   /**
-   * URL prefix (ending in `/`) where onnxruntime-web's `ort-wasm-simd-threaded.asyncify.{mjs,wasm}` files are served,
-   * resolved against the page's base URL. The SDK never loads them from a CDN.
-   * @defaultValue `'ort/'`
+   * URL prefix (ending in `/`) where onnxruntime-web's `ort-wasm-simd-threaded.asyncify.wasm` is served, resolved
+   * against the page's base URL. Without it onnxruntime-web finds the file next to its own module, which is where
+   * bundlers (Vite, webpack 5) emit it. The SDK never loads it from a CDN.
+   * @defaultValue `undefined` (next to onnxruntime-web's module, as bundled)
    */
   wasmPaths?: string;
   /**
@@ -113,7 +114,7 @@ export interface StorageOptions {
 export interface ResolvedRuntimeOptions {
   readonly backends: readonly Backend[];
   readonly numThreads: number;
-  readonly wasmPaths: string;
+  readonly wasmPaths: string | undefined;
   readonly createWorker: (() => Worker) | undefined;
   readonly manifest: string | undefined;
   readonly allowedOrigins: readonly string[] | undefined;
@@ -130,7 +131,7 @@ export interface ResolvedRuntimeOptions {
 export const DEFAULTS = Object.freeze({
   backends: Object.freeze(['webgpu', 'wasm'] as Backend[]),
   numThreads: 0,
-  wasmPaths: 'ort/',
+  wasmPaths: undefined as string | undefined,
   storage: Object.freeze({ maxBytes: Infinity, persist: false, chunkBytes: 4 * 1024 * 1024, dbName: 'edge-infer' }),
   retries: 3,
   retryDelayMs: 500,
@@ -154,7 +155,7 @@ export function resolveOptions(options: unknown = {}): ResolvedRuntimeOptions {
     throw invalid(`numThreads must be an integer from 0 to 64, got ${String(numThreads)}`);
   }
   const wasmPaths = o.wasmPaths ?? DEFAULTS.wasmPaths;
-  if (typeof wasmPaths !== 'string' || !wasmPaths.endsWith('/')) {
+  if (wasmPaths !== undefined && (typeof wasmPaths !== 'string' || !wasmPaths.endsWith('/'))) {
     throw invalid(`wasmPaths must be a URL prefix ending in '/', got ${JSON.stringify(wasmPaths)}`);
   }
   if (o.createWorker !== undefined && typeof o.createWorker !== 'function') {

@@ -156,11 +156,11 @@ export class Runtime {
     }, this.options.workerTimeoutMs);
     this.client = client;
     this.generation++;
-    const wasmPaths = new URL(this.options.wasmPaths, baseUrl()).href;
+    const wasmPaths = this.options.wasmPaths && new URL(this.options.wasmPaths, baseUrl()).href;
     const { storage, retries, retryDelayMs, numThreads } = this.options;
     const allowedOrigins = this.allowedOrigins();
     const config = {
-      wasmPaths, numThreads,
+      ...(wasmPaths ? { wasmPaths } : {}), numThreads,
       storage: { dbName: storage.dbName, maxBytes: storage.maxBytes, chunkBytes: storage.chunkBytes, retries, retryDelayMs, ...(allowedOrigins ? { allowedOrigins } : {}) },
     };
     this.ready = client.call((api) => api.init(config));

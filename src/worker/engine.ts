@@ -32,7 +32,7 @@ export class Engine {
 
   init(config: InitConfig): WorkerEnv {
     this.sources = new ModelSources(config.storage);
-    ort.env.wasm.wasmPaths = config.wasmPaths;
+    if (config.wasmPaths) ort.env.wasm.wasmPaths = config.wasmPaths;
     ort.env.wasm.proxy = false; // this worker replaces ORT's own proxy worker
     if (config.numThreads > 0) ort.env.wasm.numThreads = config.numThreads;
     const isolated = globalThis.crossOriginIsolated === true;

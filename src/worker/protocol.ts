@@ -7,8 +7,8 @@ import type { CachedModelInfo } from '../store/store.js';
 import type { Tensor, ValueInfo } from '../tensor.js';
 
 export interface InitConfig {
-  /** Absolute URL prefix of the onnxruntime-web wasm files. */
-  wasmPaths: string;
+  /** Absolute URL prefix of the onnxruntime-web wasm files; absent: next to onnxruntime-web's module. */
+  wasmPaths?: string;
   numThreads: number;
   storage: StorageConfig;
 }
