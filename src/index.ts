@@ -1,12 +1,14 @@
 export { createRuntime, Runtime, type RuntimeStorage } from './runtime.js';
 export type { LoadOptions, LoadSource } from './load-options.js';
 export { Model, type RunOptions, type RunResult } from './model.js';
-export { EdgeInferError, isEdgeInferError, type ErrorCode } from './errors.js';
-export { DEFAULTS, type Backend, type RuntimeOptions, type StorageOptions } from './options.js';
+export { EdgeInferError, isEdgeInferError, type ErrorCode, type SerializedError } from './errors.js';
+export { DEFAULTS, type Backend, type ResolvedRuntimeOptions, type RuntimeOptions, type StorageOptions } from './options.js';
 export type { CachedModelInfo } from './store/store.js';
 export type { Precision } from './store/manifest.js';
 export type { CacheStats } from './cache/output-cache.js';
-export type { BatchingOptions, CacheOptions, ServingOptions } from './serving-options.js';
+export type { BatchingOptions, CacheOptions, ResolvedBatchingOptions, ResolvedCacheOptions, ServingOptions } from './serving-options.js';
 export type { ServingInfo } from './serving.js';
-export type { Dtype, Feeds, Tensor, TensorInput, TypedArray, ValueInfo } from './tensor.js';
+export type { Dtype, Tensor, TypedArray, ValueInfo } from './tensor.js';
+export type { AnySignature, DtypeArrays, Signature, TypedFeeds, TypedInput, TypedOutputs, TypedTensor } from './typed.js';
+export type { ExportAnswer, TelemetryExporter, TelemetryOptions, TelemetryRequest } from './telemetry/options.js';
 export type { LoadEvent, LoadSourceKind, StorageUsage, WorkerEnv } from './worker/protocol.js';

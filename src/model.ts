@@ -6,6 +6,7 @@ import { Outbox } from './outbox.js';
 import type { ServingOptions } from './serving-options.js';
 import { resolveServing, type ServingContext, type ServingInfo } from './serving.js';
 import { validateFeeds, wholeBuffers, type Tensor, type ValueInfo } from './tensor.js';
+import type { AnySignature, Signature, TypedFeeds, TypedOutputs } from './typed.js';
 import type { BatchPolicy, LoadReply, LoadSourceKind, RunOutcome, RunReply } from './worker/protocol.js';
 
 export interface RunOptions {
@@ -30,9 +31,9 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
-export interface RunResult {
+export interface RunResult<O extends Signature = AnySignature> {
   /** One tensor per model output, by name. The arrays are yours: nothing else holds them. */
-  readonly outputs: Readonly<Record<string, Tensor>>;
+  readonly outputs: TypedOutputs<O>;
   readonly backend: Backend;
   /** Time spent in onnxruntime-web's `session.run` inside the worker (the whole batch's run when batched); 0 for a cache hit. */
   readonly inferenceMs: number;
@@ -54,8 +55,11 @@ export interface ModelHost {
   release(handle: number, generation: number): Promise<void>;
 }
 
-/** A loaded model. Inference runs in the runtime's worker; `run()` validates feeds on the calling thread first. */
-export class Model {
+/**
+ * A loaded model. Inference runs in the runtime's worker; `run()` validates feeds on the calling thread first.
+ * `I` and `O` name the inputs and outputs with their dtypes when the app declares them (see `Runtime.load`).
+ */
+export class Model<I extends Signature = AnySignature, O extends Signature = AnySignature> {
   readonly id: string;
   readonly inputs: readonly ValueInfo[];
   readonly outputs: readonly ValueInfo[];
@@ -83,6 +87,7 @@ export class Model {
   private readonly outbox: Outbox | undefined;
   private disposed = false;
 
+  /** @internal Made by `Runtime.load()`. */
   constructor(
     id: string,
     reply: LoadReply,
@@ -124,12 +129,12 @@ export class Model {
     return this.disposed;
   }
 
-  run(feeds: Readonly<Record<string, unknown>>, options: RunOptions = {}): Promise<RunResult> {
+  run(feeds: TypedFeeds<I>, options: RunOptions = {}): Promise<RunResult<O>> {
     const telemetry = this.host.telemetry;
     return telemetry?.enabled ? this.runRecorded(telemetry, feeds, options) : this.runOnce(feeds, options);
   }
 
-  private async runRecorded(telemetry: Telemetry, feeds: Readonly<Record<string, unknown>>, options: RunOptions): Promise<RunResult> {
+  private async runRecorded(telemetry: Telemetry, feeds: unknown, options: RunOptions): Promise<RunResult<O>> {
     const start = performance.now();
     try {
       const result = await this.runOnce(feeds, options);
@@ -142,7 +147,7 @@ export class Model {
     }
   }
 
-  private async runOnce(feeds: Readonly<Record<string, unknown>>, options: RunOptions): Promise<RunResult> {
+  private async runOnce(feeds: unknown, options: RunOptions): Promise<RunResult<O>> {
     if (this.disposed) throw new EdgeInferError('model-disposed', `model "${this.id}" was disposed; load it again to run it`, { model: this.id });
     if (typeof options !== 'object' || options === null) {
       throw new EdgeInferError('options-invalid', `run() options must be an object, got ${options === null ? 'null' : typeof options}`);
@@ -162,7 +167,7 @@ export class Model {
       this.host.telemetry?.recordCache(this, found.hit);
       if (found.hit) {
         if (move) detach(tensors);
-        return { outputs: found.outputs, backend: this.backend, inferenceMs: 0, fromCache: true, batchSize: 0 };
+        return { outputs: found.outputs as TypedOutputs<O>, backend: this.backend, inferenceMs: 0, fromCache: true, batchSize: 0 };
       }
       pending = found.pending;
     } else {
@@ -173,7 +178,7 @@ export class Model {
     const sent = this.outbox ? this.outbox.post(byName, move) : this.host.run(this.handle, this.generation, byName, move);
     const reply = await (timeoutMs === undefined ? sent : this.deadline(sent, timeoutMs));
     if (pending && !this.disposed) this.cache?.store(pending, reply.outputs);
-    return { outputs: reply.outputs, backend: this.backend, inferenceMs: reply.inferenceMs, fromCache: false, batchSize: reply.batchSize ?? 1 };
+    return { outputs: reply.outputs as TypedOutputs<O>, backend: this.backend, inferenceMs: reply.inferenceMs, fromCache: false, batchSize: reply.batchSize ?? 1 };
   }
 
   private deadline<T>(sent: Promise<T>, ms: number): Promise<T> {

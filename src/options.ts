@@ -1,6 +1,6 @@
 import { EdgeInferError } from './errors.js';
 import { parseOrigins } from './store/origins.js';
-import type { TelemetryOptions } from './telemetry/options.js';
+import { TELEMETRY_DEFAULTS, type TelemetryOptions } from './telemetry/options.js';
 import {
   BATCHING_DEFAULTS, CACHE_DEFAULTS, resolveBatchingOptions, resolveCacheOptions,
   type BatchingOptions, type CacheOptions, type ResolvedBatchingOptions, type ResolvedCacheOptions,
@@ -137,6 +137,7 @@ export const DEFAULTS = Object.freeze({
   retryDelayMs: 500,
   cache: CACHE_DEFAULTS,
   batching: BATCHING_DEFAULTS,
+  telemetry: TELEMETRY_DEFAULTS,
   allowedOrigins: undefined as readonly string[] | undefined,
   workerTimeoutMs: 30_000 as number | false,
 });

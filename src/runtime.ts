@@ -8,6 +8,7 @@ import { parseServingOptions, type ServingOptions } from './serving-options.js';
 import type { ServingContext } from './serving.js';
 import type { CachedModelInfo } from './store/store.js';
 import { wholeBuffers } from './tensor.js';
+import type { AnySignature, Signature } from './typed.js';
 import { WorkerClient } from './worker/client.js';
 import type { LoadRequest, StorageUsage, WorkerEnv } from './worker/protocol.js';
 import { installErrorTransfer } from './worker/transfer.js';
@@ -70,8 +71,10 @@ export class Runtime {
   /**
    * Loads a model and resolves when its session is ready: `load('digits')` looks the id up in the manifest and
    * serves it from the IndexedDB cache when it can; `load({ url, sha256 })` and `load({ bytes })` name it directly.
+   * Declare the signature to have feeds and outputs checked at compile time:
+   * `load<{ pixels: 'float32' }, { probabilities: 'float32' }>('digits')`.
    */
-  async load(source: string | LoadSource, options: LoadOptions = {}): Promise<Model> {
+  async load<I extends Signature = AnySignature, O extends Signature = AnySignature>(source: string | LoadSource, options: LoadOptions = {}): Promise<Model<I, O>> {
     const { request, moved } = toLoadRequest(source, options, this.options, baseUrl(), () => `model-${++this.anonymous}`);
     const url = request.source.kind === 'url' ? request.source.url : request.source.kind === 'manifest' ? request.source.manifest : undefined;
     if (url) checkOrigin(url, this.allowedOrigins(), request.source.kind === 'url' ? 'the model\'s origin' : 'the manifest\'s origin');
@@ -80,13 +83,13 @@ export class Runtime {
     try {
       const reused = this.client?.alive === true;
       try {
-        return await this.loadOn(request, moved, serving, options);
+        return await this.loadOn<I, O>(request, moved, serving, options);
       } catch (error) {
         // A worker that died while idle is only found out by the next call: try once more on a new one (unless the
         // bytes were moved to the dead worker).
         const retry = reused && error instanceof EdgeInferError && error.code === 'worker-crashed' && moved.every((b) => b.byteLength > 0);
         if (!retry) throw error;
-        return await this.loadOn(request, moved, serving, options);
+        return await this.loadOn<I, O>(request, moved, serving, options);
       }
     } catch (error) {
       this.telemetry.recordError(error, { id: request.id });
@@ -94,7 +97,9 @@ export class Runtime {
     }
   }
 
-  private async loadOn(request: Omit<LoadRequest, 'requestId'>, moved: ArrayBuffer[], serving: ServingOptions, options: LoadOptions): Promise<Model> {
+  private async loadOn<I extends Signature, O extends Signature>(
+    request: Omit<LoadRequest, 'requestId'>, moved: ArrayBuffer[], serving: ServingOptions, options: LoadOptions,
+  ): Promise<Model<I, O>> {
     const client = this.connect();
     const generation = this.generation;
     const requestId = this.nextRequest++;
@@ -104,7 +109,7 @@ export class Runtime {
       await client.call(() => this.ready as Promise<WorkerEnv>);
       const events = options.onProgress ? proxy(options.onProgress) : undefined;
       const reply = await client.call((api) => api.load(transfer({ ...request, requestId }, moved), events)).finally(() => client.started());
-      const model = new Model(request.id, reply, this.host, generation, { context: this.serving, options: serving });
+      const model = new Model<I, O>(request.id, reply, this.host, generation, { context: this.serving, options: serving });
       reportLoad(this.telemetry, model, reply.gpu);
       return model;
     } finally {

@@ -6,7 +6,10 @@ test('defaults are documented values and frozen', () => {
   const resolved = resolveOptions();
   expect(resolved.backends).toEqual(['webgpu', 'wasm']);
   expect(resolved.numThreads).toBe(0);
-  expect(resolved.wasmPaths).toBe('ort/');
+  expect(resolved.wasmPaths).toBeUndefined(); // next to onnxruntime-web's module
+  expect(resolved.workerTimeoutMs).toBe(30_000);
+  expect(resolved.allowedOrigins).toBeUndefined();
+  expect(DEFAULTS.telemetry.intervalMs).toBe(10_000);
   expect(Object.isFrozen(DEFAULTS)).toBe(true);
   expect(Object.isFrozen(resolved)).toBe(true);
 });
