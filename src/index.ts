@@ -11,4 +11,4 @@ export type { ServingInfo } from './serving.js';
 export type { Dtype, Tensor, TypedArray, ValueInfo } from './tensor.js';
 export type { AnySignature, DtypeArrays, Signature, TypedFeeds, TypedInput, TypedOutputs, TypedTensor } from './typed.js';
 export type { ExportAnswer, TelemetryExporter, TelemetryOptions, TelemetryRequest } from './telemetry/options.js';
-export type { LoadEvent, LoadSourceKind, StorageUsage, WorkerEnv } from './worker/protocol.js';
+export type { LoadEvent, LoadSourceKind, StorageUsage, WorkerEnv } from './rpc/protocol.js';

@@ -3,7 +3,7 @@ import { isBackend, type Backend, type ResolvedRuntimeOptions } from './options.
 import type { ServingOptions } from './serving-options.js';
 import { isSha256Hex } from './store/integrity.js';
 import { MAX_MODEL_BYTES, type Precision } from './store/manifest.js';
-import type { LoadEvent, LoadRequest } from './worker/protocol.js';
+import type { LoadEvent, LoadRequest } from './rpc/protocol.js';
 
 /** A model to load: a URL (cached and verified when `sha256` is given), or its bytes. */
 export type LoadSource =

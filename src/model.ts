@@ -7,7 +7,7 @@ import type { ServingOptions } from './serving-options.js';
 import { resolveServing, type ServingContext, type ServingInfo } from './serving.js';
 import { validateFeeds, wholeBuffers, type Tensor, type ValueInfo } from './tensor.js';
 import type { AnySignature, Signature, TypedFeeds, TypedOutputs } from './typed.js';
-import type { BatchPolicy, LoadReply, LoadSourceKind, RunOutcome, RunReply } from './worker/protocol.js';
+import type { BatchPolicy, LoadReply, LoadSourceKind, RunOutcome, RunReply } from './rpc/protocol.js';
 
 export interface RunOptions {
   /**

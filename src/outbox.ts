@@ -3,7 +3,7 @@
 // runs only in the worker would leave most of the gain on the table.
 import { reviveError } from './errors.js';
 import { wholeBuffers, type Tensor } from './tensor.js';
-import type { RunOutcome, RunReply } from './worker/protocol.js';
+import type { RunOutcome, RunReply } from './rpc/protocol.js';
 
 export interface OutboxTransport {
   /** Sends one run, moving its buffers. */

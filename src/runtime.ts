@@ -9,9 +9,8 @@ import type { ServingContext } from './serving.js';
 import type { CachedModelInfo } from './store/store.js';
 import { wholeBuffers } from './tensor.js';
 import type { AnySignature, Signature } from './typed.js';
-import { WorkerClient } from './worker/client.js';
-import type { LoadRequest, StorageUsage, WorkerEnv } from './worker/protocol.js';
-import { installErrorTransfer } from './worker/transfer.js';
+import { WorkerClient } from './rpc/client.js';
+import type { LoadRequest, StorageUsage, WorkerEnv } from './rpc/protocol.js';
 import { checkOrigin } from './store/origins.js';
 import { reportLoad } from './telemetry/report.js';
 import { createTelemetry, type Telemetry } from './telemetry/telemetry.js';
@@ -151,7 +150,6 @@ export class Runtime {
   private connect(): WorkerClient {
     if (this.disposed) throw new EdgeInferError('runtime-disposed', 'the runtime was disposed; create a new one');
     if (this.client?.alive) return this.client;
-    installErrorTransfer();
     const worker = this.options.createWorker
       ? this.options.createWorker()
       : new Worker(new URL('./worker/worker.ts', import.meta.url), { type: 'module', name: 'edge-infer' });

@@ -1,5 +1,5 @@
 import { EdgeInferError } from '../errors.js';
-import type { LoadEvent, LoadSourceKind } from '../worker/protocol.js';
+import type { LoadEvent, LoadSourceKind } from '../rpc/protocol.js';
 import { download, throwIfAborted } from './download.js';
 import { sha256Hex } from './integrity.js';
 import type { ModelFile } from './manifest.js';

@@ -1,4 +1,4 @@
-import type { LoadEvent } from '../worker/protocol.js';
+import type { LoadEvent } from '../rpc/protocol.js';
 import type { ModelFile } from './manifest.js';
 import { fitsFile } from './record.js';
 import { isQuotaError, keyOf } from './space.js';

@@ -3,7 +3,7 @@ import { EdgeInferError, toEdgeInferError } from '../errors.js';
 import type { Backend } from '../options.js';
 import type { Dtype, Tensor, TypedArray, ValueInfo } from '../tensor.js';
 import { Batcher, channelScheduler, type Scheduler } from './batcher.js';
-import type { BatchPolicy, InitConfig, LoadEvent, LoadReply, LoadRequest, RunOutcome, RunReply, WorkerEnv } from './protocol.js';
+import type { BatchPolicy, InitConfig, LoadEvent, LoadReply, LoadRequest, RunOutcome, RunReply, WorkerEnv } from '../rpc/protocol.js';
 import { createSession, signatureOf } from './session.js';
 import { ModelSources } from './sources.js';
 

@@ -8,7 +8,7 @@ import type { Backend } from '../options.js';
 import { keyOf } from '../store/space.js';
 import { sha256Hex } from '../store/integrity.js';
 import { ModelStore, publicInfo, type CachedModelInfo } from '../store/store.js';
-import type { LoadEvent, LoadRequest, StorageConfig, StorageUsage } from './protocol.js';
+import type { LoadEvent, LoadRequest, StorageConfig, StorageUsage } from '../rpc/protocol.js';
 
 /** Verified bytes plus their SHA-256: the expected digest when one was given, else computed here. */
 type Sourced = Fetched & { version: string | undefined; sha256: string };

@@ -2,13 +2,12 @@
 import { expose, transfer } from 'comlink';
 import { wholeBuffers } from '../tensor.js';
 import { Engine } from './engine.js';
-import type { WorkerApi } from './protocol.js';
-import { installErrorTransfer } from './transfer.js';
+import type { WorkerApi } from '../rpc/protocol.js';
+import { withPlainErrors } from '../rpc/wire.js';
 
-installErrorTransfer();
 const engine = new Engine();
 
-const api: WorkerApi = {
+const api: WorkerApi = withPlainErrors({
   init: async (config) => engine.init(config),
   ping: async () => undefined,
   load: (request, onEvent) => engine.load(request, onEvent),
@@ -26,6 +25,6 @@ const api: WorkerApi = {
     return transfer(outcomes, wholeBuffers(outcomes.flatMap((o) => ('reply' in o ? Object.values(o.reply.outputs) : []))));
   },
   release: (handle) => engine.release(handle),
-};
+} satisfies WorkerApi);
 
 expose(api);

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { EdgeInferError } from '../../src/errors.js';
 import { Outbox, type OutboxTransport } from '../../src/outbox.js';
 import type { Tensor } from '../../src/tensor.js';
-import type { RunOutcome, RunReply } from '../../src/worker/protocol.js';
+import type { RunOutcome, RunReply } from '../../src/rpc/protocol.js';
 
 const feeds = (v: number): Record<string, Tensor> => ({ x: { dtype: 'float32', dims: [1, 2], data: Float32Array.of(v, v) } });
 const reply = (v: number): RunReply => ({ outputs: { y: { dtype: 'float32', dims: [1], data: Float32Array.of(v) } }, inferenceMs: 1 });

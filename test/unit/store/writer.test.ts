@@ -5,7 +5,7 @@ import type { ModelFile } from '../../../src/store/manifest.js';
 import { sameRecord } from '../../../src/store/record.js';
 import { RecordChanged, type ModelStore, type StoredModel } from '../../../src/store/store.js';
 import { ChunkWriter } from '../../../src/store/writer.js';
-import type { LoadEvent } from '../../../src/worker/protocol.js';
+import type { LoadEvent } from '../../../src/rpc/protocol.js';
 
 class MemoryStore {
   metas = new Map<string, StoredModel>();

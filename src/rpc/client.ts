@@ -1,5 +1,5 @@
 import { wrap, type Remote } from 'comlink';
-import { EdgeInferError } from '../errors.js';
+import { EdgeInferError, reviveError } from '../errors.js';
 import type { WorkerApi } from './protocol.js';
 
 /**
@@ -54,7 +54,7 @@ export class WorkerClient {
         },
         (error: unknown) => {
           this.pending.delete(reject);
-          reject(error);
+          reject(reviveError(error));
         },
       );
     });

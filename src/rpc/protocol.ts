@@ -2,7 +2,7 @@
 import type { SerializedError } from '../errors.js';
 import type { Backend } from '../options.js';
 import type { Precision } from '../store/manifest.js';
-import type { GpuAdapterFacts } from './backend.js';
+import type { GpuAdapterFacts } from '../worker/backend.js';
 import type { CachedModelInfo } from '../store/store.js';
 import type { Tensor, ValueInfo } from '../tensor.js';
 
