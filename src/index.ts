@@ -6,8 +6,8 @@ export { DEFAULTS, type Backend, type ResolvedRuntimeOptions, type RuntimeOption
 export type { CachedModelInfo } from './store/store.js';
 export type { Precision } from './store/manifest.js';
 export type { CacheStats } from './cache/output-cache.js';
-export type { BatchingOptions, CacheOptions, ResolvedBatchingOptions, ResolvedCacheOptions, ServingOptions } from './serving-options.js';
-export type { ServingInfo } from './serving.js';
+export type { BatchingOptions, CacheOptions, ResolvedBatchingOptions, ResolvedCacheOptions, ServingOptions } from './serving/options.js';
+export type { ServingInfo } from './serving/serving.js';
 export type { Dtype, Tensor, TypedArray, ValueInfo } from './tensor.js';
 export type { AnySignature, DtypeArrays, Signature, TypedFeeds, TypedInput, TypedOutputs, TypedTensor } from './typed.js';
 export type { ExportAnswer, TelemetryExporter, TelemetryOptions, TelemetryRequest } from './telemetry/options.js';

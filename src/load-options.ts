@@ -1,6 +1,6 @@
 import { EdgeInferError } from './errors.js';
 import { isBackend, type Backend, type ResolvedRuntimeOptions } from './options.js';
-import type { ServingOptions } from './serving-options.js';
+import type { ServingOptions } from './serving/options.js';
 import { isSha256Hex } from './store/integrity.js';
 import { MAX_MODEL_BYTES, type Precision } from './store/manifest.js';
 import type { LoadEvent, LoadRequest } from './rpc/protocol.js';

@@ -2,9 +2,9 @@ import type { Telemetry } from './telemetry/telemetry.js';
 import { zeroStats, type CacheStats, type ModelCache, type PendingEntry } from './cache/output-cache.js';
 import { EdgeInferError } from './errors.js';
 import type { Backend } from './options.js';
-import { Outbox } from './outbox.js';
-import type { ServingOptions } from './serving-options.js';
-import { resolveServing, type ServingContext, type ServingInfo } from './serving.js';
+import { RunCoalescer } from './serving/run-coalescer.js';
+import type { ServingOptions } from './serving/options.js';
+import { resolveServing, type ServingContext, type ServingInfo } from './serving/serving.js';
 import { validateFeeds, wholeBuffers, type Tensor, type ValueInfo } from './tensor.js';
 import type { AnySignature, Signature, TypedFeeds, TypedOutputs } from './typed.js';
 import type { BatchPolicy, LoadReply, LoadSourceKind, RunOutcome, RunReply } from './rpc/protocol.js';
@@ -84,7 +84,7 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
   private readonly handle: number;
   private readonly cache: ModelCache | undefined;
   /** Set when batching is on: runs issued in the same task share one message to the worker. */
-  private readonly outbox: Outbox | undefined;
+  private readonly coalescer: RunCoalescer | undefined;
   private disposed = false;
 
   /** @internal Made by `Runtime.load()`. */
@@ -111,7 +111,7 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
     // Keyed by content, never by name: loads of the same file share entries, different files never do.
     this.cache = serving.context.cache?.open(this.sha256);
     const batching = this.serving.batching || undefined;
-    this.outbox = batching && new Outbox(
+    this.coalescer = batching && new RunCoalescer(
       {
         one: (feeds) => host.run(this.handle, generation, feeds, true, batching),
         many: (requests, moved) => host.runMany(this.handle, generation, requests, moved, batching),
@@ -175,7 +175,7 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
     }
     const byName: Record<string, Tensor> = {};
     this.inputs.forEach((info, i) => (byName[info.name] = tensors[i] as Tensor));
-    const sent = this.outbox ? this.outbox.post(byName, move) : this.host.run(this.handle, this.generation, byName, move);
+    const sent = this.coalescer ? this.coalescer.post(byName, move) : this.host.run(this.handle, this.generation, byName, move);
     const reply = await (timeoutMs === undefined ? sent : this.deadline(sent, timeoutMs));
     if (pending && !this.disposed) this.cache?.store(pending, reply.outputs);
     return { outputs: reply.outputs as TypedOutputs<O>, backend: this.backend, inferenceMs: reply.inferenceMs, fromCache: false, batchSize: reply.batchSize ?? 1 };
@@ -195,7 +195,7 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
     if (this.disposed) return;
     this.disposed = true;
     this.cache?.close();
-    this.outbox?.flush();
+    this.coalescer?.flush();
     await this.host.release(this.handle, this.generation);
   }
 }

@@ -4,7 +4,7 @@ import { TELEMETRY_DEFAULTS, type TelemetryOptions } from './telemetry/options.j
 import {
   BATCHING_DEFAULTS, CACHE_DEFAULTS, resolveBatchingOptions, resolveCacheOptions,
   type BatchingOptions, type CacheOptions, type ResolvedBatchingOptions, type ResolvedCacheOptions,
-} from './serving-options.js';
+} from './serving/options.js';
 
 export type Backend = 'webgpu' | 'wasm';
 export const BACKENDS: readonly Backend[] = ['webgpu', 'wasm'];

@@ -109,7 +109,7 @@ export interface WorkerApi {
   storageDelete(id: string): Promise<number>;
   storageClear(): Promise<void>;
   run(handle: number, feeds: Record<string, Tensor>, batching?: BatchPolicy): Promise<RunReply>;
-  /** Several runs of one model sent in one message (see outbox.ts); each settles on its own. */
+  /** Several runs of one model sent in one message (see serving/run-coalescer.ts); each settles on its own. */
   runMany(handle: number, requests: Record<string, Tensor>[], batching?: BatchPolicy): Promise<RunOutcome[]>;
   release(handle: number): Promise<void>;
 }

@@ -1,5 +1,5 @@
 // Options of the output cache and of dynamic batching: runtime-wide in `createRuntime()`, per model in `load()`.
-import { EdgeInferError } from './errors.js';
+import { EdgeInferError } from '../errors.js';
 
 export interface CacheOptions {
   /** Most entries held, across all models of the runtime. @defaultValue `1000` */

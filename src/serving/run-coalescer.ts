@@ -1,11 +1,11 @@
 // Runs a batching model gets within one task leave for the worker in one message. Under load the per-message costs
 // (a task on each side, structured-clone set-up, comlink bookkeeping) outweigh a batched session.run, so merging
 // runs only in the worker would leave most of the gain on the table.
-import { reviveError } from './errors.js';
-import { wholeBuffers, type Tensor } from './tensor.js';
-import type { RunOutcome, RunReply } from './rpc/protocol.js';
+import { reviveError } from '../errors.js';
+import { wholeBuffers, type Tensor } from '../tensor.js';
+import type { RunOutcome, RunReply } from '../rpc/protocol.js';
 
-export interface OutboxTransport {
+export interface CoalescerTransport {
   /** Sends one run, moving its buffers. */
   one(feeds: Record<string, Tensor>): Promise<RunReply>;
   many(feeds: Record<string, Tensor>[], transfer: ArrayBuffer[]): Promise<RunOutcome[]>;
@@ -17,12 +17,12 @@ interface Letter {
   reject: (error: unknown) => void;
 }
 
-export class Outbox {
+export class RunCoalescer {
   private letters: Letter[] = [];
 
   /** `flushAt`: send as soon as this many runs wait (a full batch), so the worker starts on it while more are issued. */
   constructor(
-    private readonly transport: OutboxTransport,
+    private readonly transport: CoalescerTransport,
     private readonly flushAt = Infinity,
   ) {}
 

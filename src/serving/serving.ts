@@ -1,8 +1,8 @@
 // Per-model serving policy: whether runs may be answered from the output cache and merged into batches. Both are
 // wrong for a model that carries state from one run to the next, and batching also needs a batch dimension.
-import type { OutputCache } from './cache/output-cache.js';
-import { resolveBatchingOptions, type ResolvedBatchingOptions, type ServingOptions } from './serving-options.js';
-import type { ValueInfo } from './tensor.js';
+import type { OutputCache } from '../cache/output-cache.js';
+import { resolveBatchingOptions, type ResolvedBatchingOptions, type ServingOptions } from './options.js';
+import type { ValueInfo } from '../tensor.js';
 
 /** How a loaded model is served, after defaults and detection. */
 export interface ServingInfo {

@@ -5,7 +5,7 @@
 // for it, it waits for company turn by turn of the event loop, and leaves when full, when a turn brought no new
 // request, or when `maxDelayMs` has passed since its first request (Triton's max_queue_delay).
 import { EdgeInferError, toEdgeInferError } from '../errors.js';
-import type { ResolvedBatchingOptions } from '../serving-options.js';
+import type { ResolvedBatchingOptions } from '../serving/options.js';
 import type { Tensor } from '../tensor.js';
 import { mergeFeeds, prepare, splitOutputs, type Prepared } from './batch-feeds.js';
 

@@ -1,15 +1,15 @@
 import { describe, expect, test } from 'vitest';
-import { EdgeInferError } from '../../src/errors.js';
-import { Outbox, type OutboxTransport } from '../../src/outbox.js';
-import type { Tensor } from '../../src/tensor.js';
-import type { RunOutcome, RunReply } from '../../src/rpc/protocol.js';
+import { EdgeInferError } from '../../../src/errors.js';
+import { RunCoalescer, type CoalescerTransport } from '../../../src/serving/run-coalescer.js';
+import type { Tensor } from '../../../src/tensor.js';
+import type { RunOutcome, RunReply } from '../../../src/rpc/protocol.js';
 
 const feeds = (v: number): Record<string, Tensor> => ({ x: { dtype: 'float32', dims: [1, 2], data: Float32Array.of(v, v) } });
 const reply = (v: number): RunReply => ({ outputs: { y: { dtype: 'float32', dims: [1], data: Float32Array.of(v) } }, inferenceMs: 1 });
 
 function recorder(answer: (sent: Record<string, Tensor>[]) => RunOutcome[] = (sent) => sent.map((f) => ({ reply: reply(f.x!.data[0] as number) }))) {
   const calls: { kind: 'one' | 'many'; sent: Record<string, Tensor>[]; moved: ArrayBuffer[] }[] = [];
-  const transport: OutboxTransport = {
+  const transport: CoalescerTransport = {
     one: async (f) => {
       calls.push({ kind: 'one', sent: [f], moved: [] });
       return reply(f.x!.data[0] as number);
@@ -19,29 +19,29 @@ function recorder(answer: (sent: Record<string, Tensor>[]) => RunOutcome[] = (se
       return answer(sent);
     },
   };
-  return { calls, outbox: new Outbox(transport) };
+  return { calls, coalescer: new RunCoalescer(transport) };
 }
 
-describe('Outbox', () => {
+describe('RunCoalescer', () => {
   test('runs posted in the same task leave in one message, and each caller gets its own reply', async () => {
-    const { calls, outbox } = recorder();
-    const replies = await Promise.all([1, 2, 3].map((v) => outbox.post(feeds(v), false)));
+    const { calls, coalescer } = recorder();
+    const replies = await Promise.all([1, 2, 3].map((v) => coalescer.post(feeds(v), false)));
     expect(calls.map((c) => [c.kind, c.sent.length])).toEqual([['many', 3]]);
     expect(calls[0]!.moved).toHaveLength(3); // private copies, moved rather than cloned again
     expect(replies.map((r) => r.outputs.y!.data[0])).toEqual([1, 2, 3]);
   });
 
   test('a lone run goes on its own, and runs of later tasks in later messages', async () => {
-    const { calls, outbox } = recorder();
-    await outbox.post(feeds(1), false);
-    await Promise.all([outbox.post(feeds(2), false), outbox.post(feeds(3), false)]);
+    const { calls, coalescer } = recorder();
+    await coalescer.post(feeds(1), false);
+    await Promise.all([coalescer.post(feeds(2), false), coalescer.post(feeds(3), false)]);
     expect(calls.map((c) => [c.kind, c.sent.length])).toEqual([['one', 1], ['many', 2]]);
   });
 
   test('flush sends what is waiting at once, and the later microtask sends nothing more', async () => {
-    const { calls, outbox } = recorder();
-    const pending = [outbox.post(feeds(1), false), outbox.post(feeds(2), false)];
-    outbox.flush();
+    const { calls, coalescer } = recorder();
+    const pending = [coalescer.post(feeds(1), false), coalescer.post(feeds(2), false)];
+    coalescer.flush();
     expect(calls).toHaveLength(1);
     await Promise.all(pending);
     expect(calls).toHaveLength(1);
@@ -49,18 +49,18 @@ describe('Outbox', () => {
 
   test('a full batch leaves at once, so the worker can start on it while more runs are issued', async () => {
     const calls: number[] = [];
-    const outbox = new Outbox({ one: async (f) => reply(f.x!.data[0] as number), many: async (sent) => (calls.push(sent.length), sent.map(() => ({ reply: reply(0) }))) }, 4);
-    const pending = Array.from({ length: 10 }, (_, i) => outbox.post(feeds(i), false));
+    const coalescer = new RunCoalescer({ one: async (f) => reply(f.x!.data[0] as number), many: async (sent) => (calls.push(sent.length), sent.map(() => ({ reply: reply(0) }))) }, 4);
+    const pending = Array.from({ length: 10 }, (_, i) => coalescer.post(feeds(i), false));
     expect(calls).toEqual([4, 4]);
     await Promise.all(pending);
     expect(calls).toEqual([4, 4, 2]);
   });
 
   test('inputs are copied when posted, so the caller may reuse its arrays at once; moved inputs are not copied', async () => {
-    const { calls, outbox } = recorder();
+    const { calls, coalescer } = recorder();
     const mine = feeds(5);
     const moved = feeds(6);
-    const pending = [outbox.post(mine, false), outbox.post(moved, true)];
+    const pending = [coalescer.post(mine, false), coalescer.post(moved, true)];
     (mine.x!.data as Float32Array).fill(0);
     await Promise.all(pending);
     expect([...calls[0]!.sent[0]!.x!.data]).toEqual([5, 5]);
@@ -68,10 +68,10 @@ describe('Outbox', () => {
   });
 
   test('one failed run fails alone with its typed error', async () => {
-    const { outbox } = recorder((sent) =>
+    const { coalescer } = recorder((sent) =>
       sent.map((f, i) => (i === 1 ? { error: { code: 'input-shape', message: 'bad rows', details: {} } } : { reply: reply(f.x!.data[0] as number) })),
     );
-    const settled = await Promise.allSettled([1, 2, 3].map((v) => outbox.post(feeds(v), false)));
+    const settled = await Promise.allSettled([1, 2, 3].map((v) => coalescer.post(feeds(v), false)));
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     const error = (settled[1] as PromiseRejectedResult).reason;
     expect(error).toBeInstanceOf(EdgeInferError);
@@ -81,10 +81,10 @@ describe('Outbox', () => {
   test('a transport that fails, or throws before returning a promise, rejects every run in the message', async () => {
     const crashed = new EdgeInferError('worker-crashed', 'gone');
     for (const fail of [async () => Promise.reject(crashed), () => { throw crashed; }]) {
-      const outbox = new Outbox({ one: fail as OutboxTransport['one'], many: fail as OutboxTransport['many'] });
-      const settled = await Promise.allSettled([outbox.post(feeds(1), false), outbox.post(feeds(2), false)]);
+      const coalescer = new RunCoalescer({ one: fail as CoalescerTransport['one'], many: fail as CoalescerTransport['many'] });
+      const settled = await Promise.allSettled([coalescer.post(feeds(1), false), coalescer.post(feeds(2), false)]);
       expect(settled.map((s) => (s as PromiseRejectedResult).reason)).toEqual([crashed, crashed]);
-      await expect(outbox.post(feeds(3), false)).rejects.toBe(crashed);
+      await expect(coalescer.post(feeds(3), false)).rejects.toBe(crashed);
     }
   });
 });

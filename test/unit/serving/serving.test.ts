@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { OutputCache } from '../../../src/cache/output-cache.js';
 import { resolveOptions } from '../../../src/options.js';
-import { parseServingOptions, resolveBatchingOptions, resolveCacheOptions } from '../../../src/serving-options.js';
-import { hasBatchDimension, resolveServing, stateInputs } from '../../../src/serving.js';
+import { parseServingOptions, resolveBatchingOptions, resolveCacheOptions } from '../../../src/serving/options.js';
+import { hasBatchDimension, resolveServing, stateInputs } from '../../../src/serving/serving.js';
 import type { ValueInfo } from '../../../src/tensor.js';
 import { codeOf as code } from '../code-of.js';
 
