@@ -1,6 +1,6 @@
 import { defineConfig, type Plugin } from 'vite';
-import { otlpDevReceiver } from './tools/otlp-dev-receiver.js';
-import { ortFiles } from './tools/vite-ort-files.js';
+import { otlpDevReceiver } from './scripts/otlp-dev-receiver.js';
+import { ortFiles } from './scripts/vite-ort-files.js';
 
 // COOP/COEP make the page cross-origin isolated, which onnxruntime-web needs for WASM threads.
 const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };

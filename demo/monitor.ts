@@ -1,7 +1,7 @@
-// Live view of what the dev server's OTLP receiver got (tools/otlp-dev-receiver.ts): counts and latency histograms
+// Live view of what the dev server's OTLP receiver got (scripts/otlp-dev-receiver.ts): counts and latency histograms
 // per model and backend, loads, cache hit rates, errors, fallbacks, losses and devices. Polls /__otlp/summary.
 import { createTelemetry } from '../src/telemetry/index.js';
-import type { OtlpSummary, SeriesTotal, Value } from '../tools/otlp-summary.js';
+import type { OtlpSummary, SeriesTotal, Value } from '../scripts/otlp-summary.js';
 
 const POLL_MS = 2000;
 const $ = (id: string) => document.getElementById(id) as HTMLElement;

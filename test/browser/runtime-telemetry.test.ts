@@ -1,7 +1,7 @@
 // The runtime reports what happens to its models: loads, inferences, cache lookups, errors and fallbacks.
 import { expect, test } from 'vitest';
 import { createRuntime } from '../../src/index.js';
-import { total, type OtlpSummary } from '../../tools/otlp-summary.js';
+import { total, type OtlpSummary } from '../../scripts/otlp-summary.js';
 import type { ChaosMode } from '../server/otlp-chaos.js';
 import { expectCode, MODELS, seeded } from './helpers.js';
 

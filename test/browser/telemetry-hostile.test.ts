@@ -4,7 +4,7 @@ import { createStore, keys } from 'idb-keyval';
 import { expect, test } from 'vitest';
 import { EdgeInferError } from '../../src/errors.js';
 import { createTelemetry, type Telemetry, type TelemetryOptions } from '../../src/telemetry/index.js';
-import { total } from '../../tools/otlp-summary.js';
+import { total } from '../../scripts/otlp-summary.js';
 import type { Chaos, ChaosMode } from '../server/otlp-chaos.js';
 
 const INFERENCE = 'edge_infer.inference.duration';

@@ -4,7 +4,7 @@ import { del, keys, createStore } from 'idb-keyval';
 import { describe, expect, test } from 'vitest';
 import { EdgeInferError } from '../../src/errors.js';
 import { createTelemetry, type Telemetry, type TelemetryOptions } from '../../src/telemetry/index.js';
-import { total, type OtlpSummary } from '../../tools/otlp-summary.js';
+import { total, type OtlpSummary } from '../../scripts/otlp-summary.js';
 import type { Logged } from '../server/otlp-receiver.js';
 
 const INFERENCE = 'edge_infer.inference.duration';

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { total as seriesTotal, type OtlpSummary } from '../../tools/otlp-summary.js';
+import { total as seriesTotal, type OtlpSummary } from '../../scripts/otlp-summary.js';
 import { launchChromium, startDemoServer } from './serve.js';
 
 let server: ViteDevServer;

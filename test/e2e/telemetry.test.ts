@@ -1,7 +1,7 @@
 // The last batch leaves when the page closes: Playwright closes the page, the demo server's dev receiver checks.
 import { readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
-import { total, type OtlpSummary } from '../../tools/otlp-summary.js';
+import { total, type OtlpSummary } from '../../scripts/otlp-summary.js';
 import { useDemoServerAndBrowser } from './serve.js';
 
 const demo = useDemoServerAndBrowser();

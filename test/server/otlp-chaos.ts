@@ -11,7 +11,7 @@
 //   GET  /__otlp-chaos/<key>/log      Chaos: every request, redirects followed, requests still open, what was delivered
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Plugin } from 'vite';
-import { summarize, type OtlpSummary, type Received } from '../../tools/otlp-summary.js';
+import { summarize, type OtlpSummary, type Received } from '../../scripts/otlp-summary.js';
 import { otlpProblems } from './otlp-decode.js';
 
 export const FATES = ['ok', 'huge', 'redirect', 'hang', 'too-large', 'throttle', 'unavailable', 'error'] as const;

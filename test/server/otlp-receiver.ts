@@ -6,7 +6,7 @@
 //   GET  /__otlp-test/<key>/log               { requests: [{ signal, at, status, bytes, problems }], delivered: summary }
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Plugin } from 'vite';
-import { summarize, type Received } from '../../tools/otlp-summary.js';
+import { summarize, type Received } from '../../scripts/otlp-summary.js';
 import { otlpProblems } from './otlp-decode.js';
 
 interface Mode {

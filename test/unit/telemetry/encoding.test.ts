@@ -3,7 +3,7 @@ import { pack, render, type Item } from '../../../src/telemetry/batch.js';
 import { attributes, nanos, str } from '../../../src/telemetry/json.js';
 import { createRecorder, INFERENCE, SEP } from '../../../src/telemetry/recorder.js';
 import { SDK_VERSION } from '../../../src/telemetry/version.js';
-import { total } from '../../../tools/otlp-summary.js';
+import { total } from '../../../scripts/otlp-summary.js';
 import pkg from '../../../package.json' with { type: 'json' };
 import { otlpProblems } from '../../server/otlp-decode.js';
 import { decoded, type Sent } from './helpers.js';

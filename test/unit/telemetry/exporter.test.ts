@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { EdgeInferError } from '../../../src/errors.js';
 import { classify, retryAfter, RETRY_AFTER_UNPARSABLE_MS } from '../../../src/telemetry/send.js';
-import { total } from '../../../tools/otlp-summary.js';
+import { total } from '../../../scripts/otlp-summary.js';
 import { decoded, headers, model } from './helpers.js';
 import { setup, T0 } from './setup.js';
 

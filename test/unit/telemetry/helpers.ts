@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { ExportAnswer, TelemetryRequest } from '../../../src/telemetry/options.js';
-import { summarize, type OtlpSummary } from '../../../tools/otlp-summary.js';
+import { summarize, type OtlpSummary } from '../../../scripts/otlp-summary.js';
 import { otlpProblems } from '../../server/otlp-decode.js';
 
 export interface Sent extends TelemetryRequest {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { EdgeInferError } from '../../../src/errors.js';
 import { createTelemetry } from '../../../src/telemetry/telemetry.js';
-import { total } from '../../../tools/otlp-summary.js';
+import { total } from '../../../scripts/otlp-summary.js';
 import { decoded, model } from './helpers.js';
 import { setup } from './setup.js';
 import { codeOf as code } from '../code-of.js';

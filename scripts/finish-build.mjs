@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 const runtime = 'dist/runtime.js';
 const source = readFileSync(runtime, 'utf8');
 const fixed = source.replace("new URL('./worker/worker.ts', import.meta.url)", "new URL('./worker/worker.js', import.meta.url)");
-if (fixed === source) throw new Error(`${runtime}: worker URL not found; update tools/finish-build.mjs`);
+if (fixed === source) throw new Error(`${runtime}: worker URL not found; update scripts/finish-build.mjs`);
 writeFileSync(runtime, fixed);
 
 console.log('dist/ ready: index.js, worker/worker.js');
