@@ -1,5 +1,6 @@
 import { EdgeInferError } from './errors.js';
-import { isBackend, type Backend, type ResolvedRuntimeOptions } from './options.js';
+import { BACKEND_LIST, isBackend, type Backend } from './backends.js';
+import type { ResolvedRuntimeOptions } from './options.js';
 import type { ServingOptions } from './serving/options.js';
 import { isSha256Hex } from './store/integrity.js';
 import { MAX_MODEL_BYTES, type Precision } from './store/manifest.js';
@@ -54,7 +55,7 @@ export function toLoadRequest(
 ): { request: Omit<LoadRequest, 'requestId'>; moved: ArrayBuffer[] } {
   const invalid = (what: string) => new EdgeInferError('options-invalid', `load(): ${what}`);
   if (typeof options !== 'object' || options === null) throw invalid('options must be an object');
-  if (options.backend !== undefined && !isBackend(options.backend)) throw invalid(`backend must be 'webgpu' or 'wasm', got ${JSON.stringify(options.backend)}`);
+  if (options.backend !== undefined && !isBackend(options.backend)) throw invalid(`backend must be ${BACKEND_LIST}, got ${JSON.stringify(options.backend)}`);
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw invalid('signal must be an AbortSignal');
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw invalid('onProgress must be a function');
   if (options.version !== undefined && (typeof options.version !== 'string' || options.version === '')) throw invalid('version must be a non-empty string');

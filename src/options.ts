@@ -6,8 +6,9 @@ import {
   type BatchingOptions, type CacheOptions, type ResolvedBatchingOptions, type ResolvedCacheOptions,
 } from './serving/options.js';
 
-export type Backend = 'webgpu' | 'wasm';
-export const BACKENDS: readonly Backend[] = ['webgpu', 'wasm'];
+import { BACKEND_LIST, BACKENDS, isBackend, type Backend } from './backends.js';
+
+export { BACKENDS, isBackend, type Backend };
 
 export interface RuntimeOptions {
   /**
@@ -129,7 +130,7 @@ export interface ResolvedRuntimeOptions {
 }
 
 export const DEFAULTS = Object.freeze({
-  backends: Object.freeze(['webgpu', 'wasm'] as Backend[]),
+  backends: BACKENDS as readonly Backend[],
   numThreads: 0,
   wasmPaths: undefined as string | undefined,
   storage: Object.freeze({ maxBytes: Infinity, persist: false, chunkBytes: 4 * 1024 * 1024, dbName: 'edge-infer' }),
@@ -149,7 +150,7 @@ export function resolveOptions(options: unknown = {}): ResolvedRuntimeOptions {
   const o = options as RuntimeOptions;
   const backends = o.backends ?? DEFAULTS.backends;
   if (!Array.isArray(backends) || backends.length === 0 || !backends.every(isBackend)) {
-    throw invalid(`backends must be a non-empty array of ${BACKENDS.map((b) => `'${b}'`).join(' | ')}`);
+    throw invalid(`backends must be a non-empty array of ${BACKEND_LIST}`);
   }
   const numThreads = o.numThreads ?? DEFAULTS.numThreads;
   if (!Number.isInteger(numThreads) || numThreads < 0 || numThreads > 64) {
@@ -200,10 +201,6 @@ function resolveStorage(storage: unknown): Readonly<Required<StorageOptions>> {
   if (typeof persist !== 'boolean') throw invalid('storage.persist must be a boolean');
   if (typeof dbName !== 'string' || dbName === '') throw invalid('storage.dbName must be a non-empty string');
   return Object.freeze({ maxBytes, persist, chunkBytes, dbName });
-}
-
-export function isBackend(value: unknown): value is Backend {
-  return (BACKENDS as readonly unknown[]).includes(value);
 }
 
 function invalid(message: string): EdgeInferError {

@@ -1,3 +1,4 @@
+import { backoffMs } from '../backoff.js';
 import { EdgeInferError } from '../errors.js';
 
 export interface DownloadOptions {
@@ -28,7 +29,7 @@ export async function download(o: DownloadOptions): Promise<number> {
   let lastError: EdgeInferError | undefined;
   let discard = false; // the caller's partial copy must be dropped before the next bytes
   for (let attempt = 0; attempt <= o.retries; attempt++) {
-    if (attempt > 0) await sleep(o.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random()), o.signal);
+    if (attempt > 0) await sleep(backoffMs(o.backoffMs, attempt), o.signal);
     if (total !== undefined && offset >= total) return offset;
     let response: Response;
     try {

@@ -17,6 +17,8 @@ export class ManifestResolver {
   constructor(
     private readonly store: ModelStore,
     private readonly loader: ModelLoader,
+    /** The runtime's download retries and first backoff delay, for manifests as for models. */
+    private readonly retry: { retries: number; backoffMs: number },
   ) {}
 
   /** `pick` turns a manifest entry into the file to load (fp32 or an int8 variant). */
@@ -89,7 +91,7 @@ export class ManifestResolver {
 
   private async fetchManifest(url: string, signal: AbortSignal): Promise<Manifest> {
     const chunks: Uint8Array[] = [];
-    await download({ url, offset: 0, total: undefined, signal, retries: 2, backoffMs: 300, onData: async (data, restart) => {
+    await download({ url, offset: 0, total: undefined, signal, ...this.retry, onData: async (data, restart) => {
       if (restart) chunks.length = 0;
       chunks.push(data.slice());
     } });

@@ -1,6 +1,7 @@
 // Delivers batches: one request at a time, retries with backoff, Retry-After, 413 splitting, and an IndexedDB
 // outbox for batches the endpoint could not take. Every request has a timeout and close() a deadline, so a silent
 // endpoint holds nothing up. Nothing is lost silently: every loss goes to `onDrop`.
+import { backoffMs } from '../backoff.js';
 import { halves, lost, render, type Batch, type Drop } from './batch.js';
 import type { OutboxStore } from './outbox-store.js';
 import { classify, type Outcome, type Send } from './send.js';
@@ -177,7 +178,7 @@ export function createExporter(config: ExporterConfig, deps: ExporterDeps): Expo
         down = true;
         for (const waiting of queue.splice(0)) void save(waiting);
       }
-      const backoff = Math.min(MAX_BACKOFF_MS, config.retryDelayMs * 2 ** Math.min(attempts - 1, 30)) * (0.5 + deps.random() / 2);
+      const backoff = backoffMs(config.retryDelayMs, attempts, deps.random, MAX_BACKOFF_MS);
       if (timer === undefined && !stopped) {
         timer = scheduler.setTimeout(() => {
           timer = undefined;

@@ -10,8 +10,8 @@ import { CACHE, createRecorder, DOWNLOAD, ERRORS, FALLBACKS, INFERENCE, LOAD, SE
 import { errorCode, redactId, redactMessage, safeError } from './redact.js';
 import { exporterSender, fetchSender } from './send.js';
 import { SDK_VERSION } from './version.js';
+import { BACKEND_LIST, isBackend, type Backend } from '../backends.js';
 
-type Backend = 'webgpu' | 'wasm';
 
 /** What telemetry needs to know about a model; a `Model` has all of it. */
 export interface ModelRef {
@@ -96,7 +96,6 @@ export interface Telemetry {
   stats(): TelemetryStats;
 }
 
-const BACKEND = ['webgpu', 'wasm'];
 
 export function createTelemetry(options: TelemetryOptions | undefined, deps: TelemetryDeps = {}): Telemetry {
   const g = globalThis as unknown as Window & typeof globalThis;
@@ -231,12 +230,12 @@ export function createTelemetry(options: TelemetryOptions | undefined, deps: Tel
     },
     recordFallback(model, from, reason) {
       check(model, true);
-      need(BACKEND.includes(from), "from 'webgpu' | 'wasm'", from);
+      need(isBackend(from), `from ${BACKEND_LIST}`, from);
       need(typeof reason === 'string', 'reason, a string', reason);
       recorder?.add(FALLBACKS, redactId(model.id) + SEP + from + SEP + model.backend + SEP + redactMessage(reason, 100), 1);
     },
     setDevice(info) {
-      need(BACKEND.includes(info?.backend), "device { backend: 'webgpu' | 'wasm', gpuVendor?, gpuArchitecture? }", info);
+      need(isBackend(info?.backend), `device { backend: ${BACKEND_LIST}, gpuVendor?, gpuArchitecture? }`, info);
       if (!recorder) return;
       const nav = deps.navigator ?? g.navigator;
       const attrs = {
@@ -286,7 +285,7 @@ let last: { id: string; version: string | undefined; key: string } = { id: '', v
 function check(model: unknown, backend: boolean) {
   const m = model as ModelRef | undefined;
   need(typeof m?.id === 'string' && (m.version === undefined || typeof m.version === 'string'), 'model { id: string, version?: string }', model);
-  if (backend) need(BACKEND.includes(m!.backend), "model.backend 'webgpu' | 'wasm'", m!.backend);
+  if (backend) need(isBackend(m!.backend), `model.backend ${BACKEND_LIST}`, m!.backend);
 }
 
 function duration(ms: unknown) {

@@ -24,7 +24,7 @@ export class ModelSources {
   constructor(private readonly config: StorageConfig) {
     this.store = new ModelStore(config.dbName);
     this.loader = new ModelLoader(this.store, { maxBytes: config.maxBytes, chunkBytes: config.chunkBytes, retries: config.retries, backoffMs: config.retryDelayMs });
-    this.resolver = new ManifestResolver(this.store, this.loader);
+    this.resolver = new ManifestResolver(this.store, this.loader, { retries: config.retries, backoffMs: config.retryDelayMs });
   }
 
   /** Verified bytes for `request`, in the form that suits `backend` (one fetch per distinct file per request). */

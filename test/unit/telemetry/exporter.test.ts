@@ -45,8 +45,8 @@ describe('retries', () => {
     await telemetry.flush();
     await advance(60_000);
     // A failed keepalive request is tried once more without keepalive at once (the page's budget may be used up).
-    // Then random() = 0.5 puts the jitter factor at 0.75: 750, 1500, 3000 ms after each failure.
-    expect(sent.map((s) => s.at - sent[0]!.at)).toEqual([0, 0, 750, 2250, 5250]);
+    // Then random() = 0.5 puts the jitter factor (0.5 + random) at 1: 1000, 2000, 4000 ms after each failure.
+    expect(sent.map((s) => s.at - sent[0]!.at)).toEqual([0, 0, 1000, 3000, 7000]);
     expect(sent.map((s) => s.keepalive)).toEqual([true, false, true, true, true]);
     expect(total(decoded(sent), INFERENCE)).toBe(5);
   });
@@ -192,7 +192,9 @@ describe('hostile endpoints', () => {
     expect(sent[0]!.abortSignal.aborted).toBe(false);
     await advance(1);
     expect(sent[0]!.abortSignal.aborted).toBe(true);
-    await advance(750); // the backoff, not a second try without keepalive at once
+    await advance(999); // the backoff (1000 ms at random() = 0.5), not a second try without keepalive at once
+    expect(sent).toHaveLength(1);
+    await advance(1);
     expect(sent).toHaveLength(2);
     expect(total(decoded(sent), INFERENCE)).toBe(3);
   });

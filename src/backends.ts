@@ -1,0 +1,11 @@
+/** The execution backends the SDK can run a model on, in one list. */
+export const BACKENDS = ['webgpu', 'wasm'] as const;
+
+export type Backend = (typeof BACKENDS)[number];
+
+export function isBackend(value: unknown): value is Backend {
+  return (BACKENDS as readonly unknown[]).includes(value);
+}
+
+/** `'webgpu' | 'wasm'`, for messages that say what was expected. */
+export const BACKEND_LIST = BACKENDS.map((b) => `'${b}'`).join(' | ');
