@@ -10,6 +10,8 @@ export default mergeConfig(
   viteConfig,
   defineConfig({
     test: {
+      // Fuzz counts reach the browser project too (npm run fuzz sets FUZZ_RUNS).
+      env: { FUZZ_RUNS: process.env.FUZZ_RUNS ?? '' },
       projects: [
         { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' } },
         {
