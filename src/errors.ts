@@ -76,3 +76,19 @@ function isSerializedError(value: unknown): value is SerializedError {
   return typeof code === 'string' && (ERROR_CODES as readonly string[]).includes(code) &&
     typeof (value as { message?: unknown }).message === 'string';
 }
+
+/**
+ * A short, safe rendering of any value for an error message: never throws (bigints, symbols, null-prototype
+ * objects, revoked proxies) and never prints more than a few dozen characters of what the caller passed.
+ */
+export function shown(value: unknown): string {
+  switch (typeof value) {
+    case 'string': return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+    case 'number': case 'boolean': case 'undefined': return String(value);
+    case 'bigint': return `${value}n`;
+    case 'symbol': return 'a symbol';
+    case 'function': return 'a function';
+    default: return value === null ? 'null' : Array.isArray(value) ? `an array of length ${value.length}` : 'an object';
+  }
+}
+

@@ -1,4 +1,4 @@
-import { EdgeInferError } from './errors.js';
+import { EdgeInferError, shown } from './errors.js';
 import { BACKEND_LIST, isBackend, type Backend } from './backends.js';
 import type { ResolvedRuntimeOptions } from './options.js';
 import type { ServingOptions } from './serving/options.js';
@@ -55,12 +55,12 @@ export function toLoadRequest(
 ): { request: Omit<LoadRequest, 'requestId'>; moved: ArrayBuffer[] } {
   const invalid = (what: string) => new EdgeInferError('options-invalid', `load(): ${what}`);
   if (typeof options !== 'object' || options === null) throw invalid('options must be an object');
-  if (options.backend !== undefined && !isBackend(options.backend)) throw invalid(`backend must be ${BACKEND_LIST}, got ${JSON.stringify(options.backend)}`);
+  if (options.backend !== undefined && !isBackend(options.backend)) throw invalid(`backend must be ${BACKEND_LIST}, got ${shown(options.backend)}`);
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw invalid('signal must be an AbortSignal');
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw invalid('onProgress must be a function');
   if (options.version !== undefined && (typeof options.version !== 'string' || options.version === '')) throw invalid('version must be a non-empty string');
   if (options.precision !== undefined && !['auto', 'fp32', 'int8'].includes(options.precision)) {
-    throw invalid(`precision must be 'auto', 'fp32' or 'int8', got ${JSON.stringify(options.precision)}`);
+    throw invalid(`precision must be 'auto', 'fp32' or 'int8', got ${shown(options.precision)}`);
   }
   const backends = options.backend ? [options.backend] : runtime.backends;
 
@@ -77,11 +77,15 @@ export function toLoadRequest(
     return { request: { id: source, source: kind, backends }, moved: [] };
   }
   if (typeof source !== 'object' || source === null) throw invalid(`expected a model id, { url } or { bytes }, got ${source === null ? 'null' : typeof source}`);
+  for (const key of ['id', 'version'] as const) {
+    const value = (source as { id?: unknown; version?: unknown })[key];
+    if (value !== undefined && (typeof value !== 'string' || value === '')) throw invalid(`${key} must be a non-empty string, got ${shown(value)}`);
+  }
   if ('url' in source) {
     if (typeof source.url !== 'string' || source.url === '') throw invalid('url must be a non-empty string');
     if (source.sha256 !== undefined && !isSha256Hex(source.sha256)) throw invalid('sha256 must be 64 lower-case hex digits');
     if (source.size !== undefined && (!Number.isSafeInteger(source.size) || source.size <= 0 || source.size > MAX_MODEL_BYTES)) {
-      throw invalid(`size must be a positive integer of at most ${MAX_MODEL_BYTES} bytes (2 GiB, the largest ONNX file without external data), got ${String(source.size)}`);
+      throw invalid(`size must be a positive integer of at most ${MAX_MODEL_BYTES} bytes (2 GiB, the largest ONNX file without external data), got ${shown(source.size)}`);
     }
     const url = modelUrl(source.url, base, 'url');
     const kind = { kind: 'url' as const, url, ...pick(source, ['sha256', 'size']), ...(options.version ?? source.version ? { version: options.version ?? source.version } : {}) };
@@ -102,7 +106,7 @@ function modelUrl(value: string, base: string, what: 'url' | 'manifest'): string
   try {
     url = new URL(value, base);
   } catch {
-    throw new EdgeInferError('options-invalid', `load(): ${what} ${JSON.stringify(value)} is not a valid URL`);
+    throw new EdgeInferError('options-invalid', `load(): ${what} ${shown(value)} is not a valid URL`);
   }
   if (!['http:', 'https:', 'blob:'].includes(url.protocol)) {
     throw new EdgeInferError('options-invalid', `load(): ${what} must be an http(s) or blob: URL, got a ${url.protocol} URL`);

@@ -1,6 +1,6 @@
 import type { Telemetry } from './telemetry/telemetry.js';
 import { zeroStats, type CacheStats, type ModelCache, type PendingEntry } from './cache/output-cache.js';
-import { EdgeInferError } from './errors.js';
+import { EdgeInferError, shown } from './errors.js';
 import type { Backend } from './options.js';
 import { RunCoalescer } from './serving/run-coalescer.js';
 import type { ServingOptions } from './serving/options.js';
@@ -8,6 +8,7 @@ import { resolveServing, type ServingContext, type ServingInfo } from './serving
 import { validateFeeds, wholeBuffers, type Tensor, type ValueInfo } from './tensor.js';
 import type { AnySignature, Signature, TypedFeeds, TypedOutputs } from './typed.js';
 import type { BatchPolicy, LoadReply, LoadSourceKind, RunOutcome, RunReply } from './rpc/protocol.js';
+import { setOwn } from './own.js';
 
 export interface RunOptions {
   /**
@@ -157,7 +158,7 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
     }
     const timeoutMs = options.timeoutMs;
     if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0 && timeoutMs <= 2 ** 31 - 1)) {
-      throw new EdgeInferError('options-invalid', `run() option timeoutMs must be a number of milliseconds from 1 to 2147483647, got ${String(timeoutMs)}`);
+      throw new EdgeInferError('options-invalid', `run() option timeoutMs must be a number of milliseconds from 1 to 2147483647, got ${shown(timeoutMs)}`);
     }
     const tensors = validateFeeds(this.id, this.inputs, feeds);
     const move = options.transfer === true;
@@ -174,7 +175,7 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
       this.cache?.bypass();
     }
     const byName: Record<string, Tensor> = {};
-    this.inputs.forEach((info, i) => (byName[info.name] = tensors[i] as Tensor));
+    this.inputs.forEach((info, i) => setOwn(byName, info.name, tensors[i] as Tensor));
     const sent = this.coalescer ? this.coalescer.post(byName, move) : this.host.run(this.handle, this.generation, byName, move);
     const reply = await (timeoutMs === undefined ? sent : this.deadline(sent, timeoutMs));
     if (pending && !this.disposed) this.cache?.store(pending, reply.outputs);

@@ -1,4 +1,4 @@
-import { EdgeInferError } from './errors.js';
+import { EdgeInferError, shown } from './errors.js';
 import { parseOrigins } from './store/origins.js';
 import { TELEMETRY_DEFAULTS, type TelemetryOptions } from './telemetry/options.js';
 import {
@@ -154,11 +154,11 @@ export function resolveOptions(options: unknown = {}): ResolvedRuntimeOptions {
   }
   const numThreads = o.numThreads ?? DEFAULTS.numThreads;
   if (!Number.isInteger(numThreads) || numThreads < 0 || numThreads > 64) {
-    throw invalid(`numThreads must be an integer from 0 to 64, got ${String(numThreads)}`);
+    throw invalid(`numThreads must be an integer from 0 to 64, got ${shown(numThreads)}`);
   }
   const wasmPaths = o.wasmPaths ?? DEFAULTS.wasmPaths;
   if (wasmPaths !== undefined && (typeof wasmPaths !== 'string' || !wasmPaths.endsWith('/'))) {
-    throw invalid(`wasmPaths must be a URL prefix ending in '/', got ${JSON.stringify(wasmPaths)}`);
+    throw invalid(`wasmPaths must be a URL prefix ending in '/', got ${shown(wasmPaths)}`);
   }
   if (o.createWorker !== undefined && typeof o.createWorker !== 'function') {
     throw invalid('createWorker must be a function returning a Worker');
@@ -166,11 +166,11 @@ export function resolveOptions(options: unknown = {}): ResolvedRuntimeOptions {
   if (o.manifest !== undefined && (typeof o.manifest !== 'string' || o.manifest === '')) throw invalid('manifest must be a URL string');
   const retries = o.retries ?? DEFAULTS.retries;
   const retryDelayMs = o.retryDelayMs ?? DEFAULTS.retryDelayMs;
-  if (!Number.isInteger(retries) || retries < 0 || retries > 20) throw invalid(`retries must be an integer from 0 to 20, got ${String(retries)}`);
-  if (typeof retryDelayMs !== 'number' || !(retryDelayMs >= 0)) throw invalid(`retryDelayMs must be a number >= 0, got ${String(retryDelayMs)}`);
+  if (!Number.isInteger(retries) || retries < 0 || retries > 20) throw invalid(`retries must be an integer from 0 to 20, got ${shown(retries)}`);
+  if (typeof retryDelayMs !== 'number' || !(retryDelayMs >= 0)) throw invalid(`retryDelayMs must be a number >= 0, got ${shown(retryDelayMs)}`);
   const workerTimeoutMs = o.workerTimeoutMs ?? DEFAULTS.workerTimeoutMs;
   if (workerTimeoutMs !== false && !(typeof workerTimeoutMs === 'number' && workerTimeoutMs >= 50 && workerTimeoutMs <= 2 ** 31 - 1)) {
-    throw invalid(`workerTimeoutMs must be false or a number of milliseconds from 50 to 2147483647, got ${String(workerTimeoutMs)}`);
+    throw invalid(`workerTimeoutMs must be false or a number of milliseconds from 50 to 2147483647, got ${shown(workerTimeoutMs)}`);
   }
   return Object.freeze({
     backends: Object.freeze([...new Set(backends)]),
@@ -196,8 +196,8 @@ function resolveStorage(storage: unknown): Readonly<Required<StorageOptions>> {
   const persist = s.persist ?? DEFAULTS.storage.persist;
   const dbName = s.dbName ?? DEFAULTS.storage.dbName;
   const chunkBytes = s.chunkBytes ?? DEFAULTS.storage.chunkBytes;
-  if (!Number.isSafeInteger(chunkBytes) || chunkBytes < 65536) throw invalid(`storage.chunkBytes must be an integer >= 65536, got ${String(chunkBytes)}`);
-  if (typeof maxBytes !== 'number' || !(maxBytes >= 0)) throw invalid(`storage.maxBytes must be a number >= 0, got ${String(maxBytes)}`);
+  if (!Number.isSafeInteger(chunkBytes) || chunkBytes < 65536) throw invalid(`storage.chunkBytes must be an integer >= 65536, got ${shown(chunkBytes)}`);
+  if (typeof maxBytes !== 'number' || !(maxBytes >= 0)) throw invalid(`storage.maxBytes must be a number >= 0, got ${shown(maxBytes)}`);
   if (typeof persist !== 'boolean') throw invalid('storage.persist must be a boolean');
   if (typeof dbName !== 'string' || dbName === '') throw invalid('storage.dbName must be a non-empty string');
   return Object.freeze({ maxBytes, persist, chunkBytes, dbName });

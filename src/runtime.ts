@@ -1,6 +1,6 @@
 import { proxy, transfer } from 'comlink';
 import { OutputCache } from './cache/output-cache.js';
-import { EdgeInferError } from './errors.js';
+import { EdgeInferError, shown } from './errors.js';
 import { toLoadRequest, type LoadOptions, type LoadSource } from './load-options.js';
 import { Model, type ModelHost } from './model.js';
 import { resolveOptions, type ResolvedRuntimeOptions, type RuntimeOptions } from './options.js';
@@ -118,17 +118,17 @@ export class Runtime {
 
   /** The IndexedDB model cache. */
   readonly storage: RuntimeStorage = {
-    list: () => this.connect().call((api) => api.storageList()),
+    list: async () => this.connect().call((api) => api.storageList()),
     usage: async () => {
       const usage = await this.connect().call((api) => api.storageUsage());
       const persisted = await globalThis.navigator?.storage?.persisted?.().catch(() => undefined);
       return { ...usage, persisted };
     },
-    delete: (id) => {
-      if (typeof id !== 'string' || id === '') return Promise.reject(new EdgeInferError('options-invalid', 'storage.delete() needs a model id'));
+    delete: async (id) => {
+      if (typeof id !== 'string' || id === '') throw new EdgeInferError('options-invalid', 'storage.delete() needs a model id');
       return this.connect().call((api) => api.storageDelete(id));
     },
-    clear: () => this.connect().call((api) => api.storageClear()),
+    clear: async () => this.connect().call((api) => api.storageClear()),
   };
 
   /** What the worker found about this page: cross-origin isolation and WASM threads. */
@@ -150,9 +150,7 @@ export class Runtime {
   private connect(): WorkerClient {
     if (this.disposed) throw new EdgeInferError('runtime-disposed', 'the runtime was disposed; create a new one');
     if (this.client?.alive) return this.client;
-    const worker = this.options.createWorker
-      ? this.options.createWorker()
-      : new Worker(new URL('./worker/worker.ts', import.meta.url), { type: 'module', name: 'edge-infer' });
+    const worker = this.options.createWorker ? madeWorker(this.options.createWorker) : new Worker(new URL('./worker/worker.ts', import.meta.url), { type: 'module', name: 'edge-infer' });
     const client = new WorkerClient(worker, (error) => {
       if (this.client === client) this.client = undefined;
       this.telemetry.recordError(error);
@@ -186,6 +184,19 @@ export class Runtime {
     }
     return client;
   }
+}
+
+/** The app's own worker factory: a throw is `worker-crashed` (the worker could not start), a non-Worker is a misuse. */
+function madeWorker(create: () => Worker): Worker {
+  let worker: unknown;
+  try {
+    worker = create();
+  } catch (error) {
+    throw new EdgeInferError('worker-crashed', `createWorker() threw: ${error instanceof Error ? error.message : shown(error)}`, {}, { cause: error });
+  }
+  const usable = typeof worker === 'object' && worker !== null && ['postMessage', 'addEventListener', 'terminate'].every((m) => typeof (worker as Record<string, unknown>)[m] === 'function');
+  if (!usable) throw new EdgeInferError('options-invalid', `createWorker() must return a Worker, got ${shown(worker)}`);
+  return worker as Worker;
 }
 
 function baseUrl(): string {

@@ -3,6 +3,7 @@
 import type { Tensor } from '../tensor.js';
 import { hashString, hashTensors, sameTensor } from './hash.js';
 import { WTinyLfu, type Removal } from './policy.js';
+import { setOwn } from '../own.js';
 
 /** Counters for one model. All but `entries` and `bytes` only grow, so telemetry can export deltas. */
 export interface CacheStats {
@@ -207,7 +208,7 @@ function copyTensor(t: Tensor): Tensor {
 
 function copyOutputs(outputs: Readonly<Record<string, Tensor>>): Record<string, Tensor> {
   const copy: Record<string, Tensor> = {};
-  for (const name in outputs) copy[name] = copyTensor(outputs[name] as Tensor);
+  for (const name in outputs) setOwn(copy, name, copyTensor(outputs[name] as Tensor));
   return copy;
 }
 

@@ -1,5 +1,5 @@
 // Options of the output cache and of dynamic batching: runtime-wide in `createRuntime()`, per model in `load()`.
-import { EdgeInferError } from '../errors.js';
+import { EdgeInferError, shown } from '../errors.js';
 
 export interface CacheOptions {
   /** Most entries held, across all models of the runtime. @defaultValue `1000` */
@@ -60,11 +60,11 @@ export function resolveCacheOptions(options: unknown): ResolvedCacheOptions | fa
   if (options === false) return false;
   const o = object<CacheOptions>(options, 'cache', '{ maxEntries?, maxBytes?, ttlMs? } or false');
   const maxEntries = o.maxEntries ?? CACHE_DEFAULTS.maxEntries;
-  if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw invalid(`cache.maxEntries must be a positive integer, got ${String(maxEntries)}`);
+  if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw invalid(`cache.maxEntries must be a positive integer, got ${shown(maxEntries)}`);
   const maxBytes = o.maxBytes ?? CACHE_DEFAULTS.maxBytes;
-  if (typeof maxBytes !== 'number' || !(maxBytes > 0)) throw invalid(`cache.maxBytes must be a positive number, got ${String(maxBytes)}`);
+  if (typeof maxBytes !== 'number' || !(maxBytes > 0)) throw invalid(`cache.maxBytes must be a positive number, got ${shown(maxBytes)}`);
   const ttlMs = o.ttlMs ?? CACHE_DEFAULTS.ttlMs;
-  if (typeof ttlMs !== 'number' || !(ttlMs > 0)) throw invalid(`cache.ttlMs must be a positive number or Infinity, got ${String(ttlMs)}`);
+  if (typeof ttlMs !== 'number' || !(ttlMs > 0)) throw invalid(`cache.ttlMs must be a positive number or Infinity, got ${shown(ttlMs)}`);
   return Object.freeze({ maxEntries, maxBytes, ttlMs });
 }
 
@@ -73,10 +73,10 @@ export function resolveBatchingOptions(options: unknown, defaults: ResolvedBatch
   if (options === false) return false;
   const o = object<BatchingOptions>(options, 'batching', '{ maxBatch?, maxDelayMs? } or false');
   const maxBatch = o.maxBatch ?? defaults.maxBatch;
-  if (!Number.isSafeInteger(maxBatch) || maxBatch < 1) throw invalid(`batching.maxBatch must be a positive integer, got ${String(maxBatch)}`);
+  if (!Number.isSafeInteger(maxBatch) || maxBatch < 1) throw invalid(`batching.maxBatch must be a positive integer, got ${shown(maxBatch)}`);
   const maxDelayMs = o.maxDelayMs ?? defaults.maxDelayMs;
   if (typeof maxDelayMs !== 'number' || !(maxDelayMs >= 0 && maxDelayMs <= 1000)) {
-    throw invalid(`batching.maxDelayMs must be milliseconds from 0 to 1000, got ${String(maxDelayMs)}`);
+    throw invalid(`batching.maxDelayMs must be milliseconds from 0 to 1000, got ${shown(maxDelayMs)}`);
   }
   return Object.freeze({ maxBatch, maxDelayMs });
 }

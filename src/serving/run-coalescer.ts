@@ -4,6 +4,7 @@
 import { reviveError } from '../errors.js';
 import { wholeBuffers, type Tensor } from '../tensor.js';
 import type { RunOutcome, RunReply } from '../rpc/protocol.js';
+import { setOwn } from '../own.js';
 
 export interface CoalescerTransport {
   /** Sends one run, moving its buffers. */
@@ -72,7 +73,7 @@ function snapshot(feeds: Record<string, Tensor>): Record<string, Tensor> {
   const copy: Record<string, Tensor> = {};
   for (const name in feeds) {
     const t = feeds[name]!;
-    copy[name] = { dtype: t.dtype, dims: t.dims, data: t.data.slice() };
+    setOwn(copy, name, { dtype: t.dtype, dims: t.dims, data: t.data.slice() });
   }
   return copy;
 }

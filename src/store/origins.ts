@@ -1,4 +1,4 @@
-import { EdgeInferError } from '../errors.js';
+import { EdgeInferError, shown } from '../errors.js';
 
 /**
  * Checks a model or manifest URL against the app's `allowedOrigins` (undefined: any origin). Files are pinned by
@@ -22,9 +22,9 @@ export function parseOrigins(value: unknown): readonly string[] | undefined {
     try {
       url = new URL(entry);
     } catch {
-      throw invalid(`has ${JSON.stringify(entry)}, which is not an origin`);
+      throw invalid(`has ${shown(entry)}, which is not an origin`);
     }
-    if (url.origin === 'null' || url.href.replace(/\/$/, '') !== url.origin) throw invalid(`has ${JSON.stringify(entry)}, which is not an origin`);
+    if (url.origin === 'null' || url.href.replace(/\/$/, '') !== url.origin) throw invalid(`has ${shown(entry)}, which is not an origin`);
     return url.origin;
   }));
 }

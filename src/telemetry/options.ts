@@ -1,5 +1,5 @@
 // The `telemetry` option of createRuntime(): where aggregated metrics and error logs go, and how they are batched.
-import { EdgeInferError } from '../errors.js';
+import { EdgeInferError, shown } from '../errors.js';
 
 /** One OTLP/HTTP request as a custom exporter receives it. */
 export interface TelemetryRequest {
@@ -182,7 +182,7 @@ export function resolveTelemetryOptions(options: unknown, base?: string): Resolv
 }
 
 function need(ok: boolean, name: string, expected: string, value: unknown): void {
-  if (!ok) throw new EdgeInferError('options-invalid', `telemetry.${name} must be ${expected}, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
+  if (!ok) throw new EdgeInferError('options-invalid', `telemetry.${name} must be ${expected}, got ${shown(value)}`);
 }
 
 function object(value: unknown, name: string): object {

@@ -2,6 +2,7 @@
 // request from corrupting a batch it would share with others.
 import { EdgeInferError } from '../errors.js';
 import { arrayTypeOf, isTypedArray, type Dtype, type Tensor, type TypedArray } from '../tensor.js';
+import { setOwn } from '../own.js';
 
 /** A checked request: its rows, and the key of the requests it may share a `session.run` with. */
 export interface Prepared {
@@ -58,7 +59,7 @@ export function mergeFeeds(inputNames: readonly string[], requests: readonly Pre
       (data as Float32Array).set(part as Float32Array, offset);
       offset += part.length;
     }
-    merged[name] = { dtype: first.dtype, dims: [rows, ...first.dims.slice(1)], data };
+    setOwn(merged, name, { dtype: first.dtype, dims: [rows, ...first.dims.slice(1)], data });
   }
   return merged;
 }
@@ -82,7 +83,7 @@ export function splitOutputs(model: string, outputs: Record<string, Tensor>, row
     const stride = total === 0 ? 0 : t.data.length / total;
     let offset = 0;
     rows.forEach((r, i) => {
-      parts[i]![name] = { dtype: t.dtype, dims: [r, ...t.dims.slice(1)], data: t.data.slice(offset * stride, (offset + r) * stride) };
+      setOwn(parts[i]!, name, { dtype: t.dtype, dims: [r, ...t.dims.slice(1)], data: t.data.slice(offset * stride, (offset + r) * stride) });
       offset += r;
     });
   }

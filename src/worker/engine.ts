@@ -6,6 +6,7 @@ import { Batcher, channelScheduler, type Scheduler } from './batcher.js';
 import type { BatchPolicy, InitConfig, LoadEvent, LoadReply, LoadRequest, RunOutcome, RunReply, WorkerEnv } from '../rpc/protocol.js';
 import { createSession, signatureOf } from './session.js';
 import { ModelSources } from './sources.js';
+import { setOwn } from '../own.js';
 
 interface Entry {
   id: string;
@@ -138,7 +139,7 @@ function batcherOf(entry: Entry, policy: BatchPolicy): Batcher {
 async function runSession(entry: Entry, feeds: Record<string, Tensor>): Promise<RunReply> {
   const inputs: Record<string, ort.Tensor> = {};
   for (const [name, t] of Object.entries(feeds)) {
-    inputs[name] = new ort.Tensor(t.dtype as ort.Tensor.Type, t.data as ort.Tensor.DataType, t.dims);
+    setOwn(inputs, name, new ort.Tensor(t.dtype as ort.Tensor.Type, t.data as ort.Tensor.DataType, t.dims));
   }
   const start = performance.now();
   let results: ort.InferenceSession.ReturnType;
@@ -150,7 +151,7 @@ async function runSession(entry: Entry, feeds: Record<string, Tensor>): Promise<
   const inferenceMs = performance.now() - start;
   const outputs: Record<string, Tensor> = {};
   for (const [name, t] of Object.entries(results)) {
-    outputs[name] = { dtype: t.type as Dtype, dims: [...t.dims], data: t.data as TypedArray };
+    setOwn(outputs, name, { dtype: t.type as Dtype, dims: [...t.dims], data: t.data as TypedArray });
   }
   return { outputs, inferenceMs };
 }

@@ -118,4 +118,14 @@ describe('OutputCache', () => {
     model.store((over as { pending: PendingEntry }).pending, output(3));
     expect(model.stats()).toMatchObject({ bypassed: 1, misses: 2, entries: 1, bytes: 64 });
   });
+  test('a tensor named __proto__ is an entry like any other, not a prototype', () => {
+    const model = new OutputCache({ maxEntries: 10, maxBytes: 1e6, ttlMs: Infinity }).open('m');
+    const outputs: Record<string, Tensor> = {};
+    Object.defineProperty(outputs, '__proto__', { value: output(5).y, enumerable: true });
+    const miss = model.lookup(input(5));
+    model.store((miss as { pending: PendingEntry }).pending, outputs);
+    const hit = model.lookup(input(5));
+    expect(hit.hit && Object.keys(hit.outputs)).toEqual(['__proto__']);
+    expect(hit.hit && Object.getPrototypeOf(hit.outputs)).toBe(Object.prototype);
+  });
 });
