@@ -1,8 +1,21 @@
-// Minimal helpers for assembling ONNX ModelProtos with onnx-proto.
+// Minimal helpers for assembling ONNX ModelProtos, over the SDK's own protobuf codec (src/tools/onnx, compiled to
+// dist/tools by `npm run models`; compiled here on first use when dist/tools is missing).
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import onnxProto from 'onnx-proto';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
-export const { onnx } = onnxProto;
+const CODEC = new URL('../../dist/tools/onnx/proto.js', import.meta.url);
+if (!existsSync(CODEC)) {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const cwd = fileURLToPath(new URL('../..', import.meta.url));
+  const run = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.tools.json'], { cwd, stdio: 'inherit' });
+  if (run.status !== 0) throw new Error('models/lib/onnx.mjs: `tsc -p tsconfig.tools.json` failed; the ONNX codec is in src/tools/onnx');
+}
+const { AttributeType, DataLocation, DataType, create, decodeModel, encodeModel: encode, toNumber } = await import(CODEC.href);
+
+export { DataLocation };
 
 export const IR_VERSION = 8;
 export const OPSET = 17;
@@ -10,8 +23,8 @@ export const PRODUCER = 'edge-infer-models';
 export const PRODUCER_VERSION = '1.0.0';
 
 const ELEM_TYPES = {
-  float32: onnx.TensorProto.DataType.FLOAT,
-  int64: onnx.TensorProto.DataType.INT64,
+  float32: DataType.FLOAT,
+  int64: DataType.INT64,
 };
 const DTYPE_NAMES = Object.fromEntries(Object.entries(ELEM_TYPES).map(([k, v]) => [v, k]));
 
@@ -29,7 +42,7 @@ function littleEndianBytes(data) {
 export function initializer(name, dims, data) {
   const count = dims.reduce((a, b) => a * b, 1);
   if (count !== data.length) throw new Error(`initializer ${name}: ${data.length} values for dims ${dims}`);
-  return onnx.TensorProto.create({
+  return create.tensor({
     name,
     dims,
     dataType: data instanceof Float32Array ? ELEM_TYPES.float32 : ELEM_TYPES.int64,
@@ -38,16 +51,16 @@ export function initializer(name, dims, data) {
 }
 
 function attribute(name, value) {
-  const T = onnx.AttributeProto.AttributeType;
-  if (Number.isInteger(value)) return onnx.AttributeProto.create({ name, type: T.INT, i: value });
-  if (typeof value === 'number') return onnx.AttributeProto.create({ name, type: T.FLOAT, f: value });
-  if (Array.isArray(value)) return onnx.AttributeProto.create({ name, type: T.INTS, ints: value });
+  const T = AttributeType;
+  if (Number.isInteger(value)) return create.attribute({ name, type: T.INT, i: value });
+  if (typeof value === 'number') return create.attribute({ name, type: T.FLOAT, f: value });
+  if (Array.isArray(value)) return create.attribute({ name, type: T.INTS, ints: value });
   throw new TypeError(`unsupported attribute ${name}`);
 }
 
 /** Graph node; attrs is a plain object of int / float / int[] values. */
 export function node(opType, inputs, outputs, attrs = {}, name = outputs[0]) {
-  return onnx.NodeProto.create({
+  return create.node({
     opType,
     name,
     input: inputs,
@@ -58,7 +71,7 @@ export function node(opType, inputs, outputs, attrs = {}, name = outputs[0]) {
 
 /** Typed graph input/output; string dims are symbolic (dim_param), numbers are fixed. */
 export function valueInfo(name, dtype, dims) {
-  return onnx.ValueInfoProto.create({
+  return create.valueInfo({
     name,
     type: {
       tensorType: {
@@ -71,7 +84,7 @@ export function valueInfo(name, dtype, dims) {
 
 /** Serialized ModelProto bytes. */
 export function encodeModel({ name, doc, nodes, initializers, inputs, outputs }) {
-  const model = onnx.ModelProto.create({
+  const model = create.model({
     irVersion: IR_VERSION,
     producerName: PRODUCER,
     producerVersion: PRODUCER_VERSION,
@@ -80,7 +93,7 @@ export function encodeModel({ name, doc, nodes, initializers, inputs, outputs })
     opsetImport: [{ domain: '', version: OPSET }],
     graph: { name, node: nodes, initializer: initializers, input: inputs, output: outputs },
   });
-  return onnx.ModelProto.encode(model).finish();
+  return encode(model);
 }
 
 /**
@@ -88,7 +101,7 @@ export function encodeModel({ name, doc, nodes, initializers, inputs, outputs })
  * `unnamed[name][axis]` so every dynamic axis ends up with a readable symbolic name.
  */
 export function signature(bytes, unnamed = {}) {
-  const graph = onnx.ModelProto.decode(bytes).graph;
+  const graph = decodeModel(bytes).model.graph;
   const describe = (vi) => {
     const t = vi.type.tensorType;
     const dims = (t.shape?.dim ?? []).map((d, axis) => {
@@ -105,11 +118,6 @@ export function signature(bytes, unnamed = {}) {
     inputs: graph.input.filter((vi) => !initNames.has(vi.name)).map(describe),
     outputs: graph.output.map(describe),
   };
-}
-
-/** int64 fields decode as Long objects when long.js is present. */
-function toNumber(v) {
-  return typeof v === 'object' && v !== null ? v.toNumber() : Number(v);
 }
 
 export function sha256(bytes) {

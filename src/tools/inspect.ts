@@ -47,7 +47,7 @@ export interface InspectReport {
     largest: TensorEntry[];
   };
   metadata: Record<string, string>;
-  /** Fields the ONNX 1.10 schema this tool reads does not know. */
+  /** Protobuf fields the ONNX schema this tool knows (IR version 14) does not define; quantize copies them as they are. */
   unknownFields: number;
 }
 

@@ -1,110 +1,27 @@
-/// <reference types="node" />
-// ONNX protobuf read/write over onnx-proto (the ONNX 1.10 schema compiled for protobufjs).
-import { createRequire } from 'node:module';
-import onnxProto from 'onnx-proto';
-import { EdgeInferError } from '../../errors.js';
+// ONNX ModelProto read/write for the tools, over the dependency-free codec in codec.ts (no Node APIs, so it also
+// runs in a browser worker). Message shapes are in types.ts, the schema in schema.ts.
+import { createMessage, decodeMessage, encodeMessage, type EncodeOptions } from './codec.js';
+import type { AttributeProto, GraphProto, ModelProto, NodeProto, StringStringEntryProto, TensorProto, ValueInfoProto } from './types.js';
+import { invalid } from './wire.js';
 
-export const { onnx } = onnxProto;
-type Int64 = number | { toNumber(): number };
-
-// What onnx-proto's decoder guarantees: repeated fields are arrays and scalars have their defaults, so these
-// types are stricter than the generated ones (which mark every field optional).
-export interface TensorProto {
-  name: string;
-  dims: Int64[];
-  dataType: number;
-  rawData: Uint8Array;
-  floatData: number[];
-  dataLocation: number;
-  externalData: { key: string; value: string }[];
-}
-
-export interface AttributeProto {
-  name: string;
-  type: number;
-  i: Int64;
-  f: number;
-  ints: Int64[];
-  t?: TensorProto | null;
-  g?: GraphProto | null;
-  graphs: GraphProto[];
-}
-
-export interface NodeProto {
-  name: string;
-  opType: string;
-  domain: string;
-  input: string[];
-  output: string[];
-  attribute: AttributeProto[];
-}
-
-export interface ValueInfoProto {
-  name: string;
-  type?: {
-    tensorType?: {
-      elemType: number;
-      shape?: { dim: { dimValue?: Int64 | null; dimParam?: string | null; value?: string }[] } | null;
-    } | null;
-  } | null;
-}
-
-export interface GraphProto {
-  name: string;
-  node: NodeProto[];
-  initializer: TensorProto[];
-  sparseInitializer: { values?: TensorProto | null }[];
-  quantizationAnnotation: { tensorName: string }[];
-  input: ValueInfoProto[];
-  output: ValueInfoProto[];
-  valueInfo: ValueInfoProto[];
-}
-
-export interface ModelProto {
-  irVersion: Int64;
-  producerName: string;
-  producerVersion: string;
-  opsetImport: { domain: string; version: Int64 }[];
-  graph: GraphProto;
-  functions: unknown[];
-  metadataProps: { key: string; value: string }[];
-}
-
-export const DataType = onnx.TensorProto.DataType;
-export const AttributeType = onnx.AttributeProto.AttributeType;
-
-interface Reader {
-  skipType(wireType: number): unknown;
-}
-
-// onnx-proto bundles its own protobufjs; its Reader must be the one the generated decoders check against.
-const protobuf = createRequire(createRequire(import.meta.url).resolve('onnx-proto'))('protobufjs/minimal') as {
-  Reader: { create(bytes: Uint8Array): Reader };
-};
+export type * from './types.js';
+export { AttributeType, DataLocation, DataType } from './schema.js';
+export { setField, type EncodeOptions } from './codec.js';
 
 export interface DecodedModel {
   model: ModelProto;
-  /** Fields the ONNX 1.10 schema does not know (newer metadata, for example); they are dropped on re-encoding. */
+  /**
+   * Fields the ONNX schema this tool knows (IR version 14) does not define, or that came with an unexpected wire
+   * type; encodeModel() writes them back as they came.
+   */
   unknownFields: number;
 }
 
 /** Decodes and sanity-checks a ModelProto; anything that is not a whole ONNX model is `model-invalid`. */
 export function decodeModel(bytes: Uint8Array): DecodedModel {
+  if (!(bytes instanceof Uint8Array)) throw invalid(`expected the model's bytes (a Uint8Array), got ${typeof bytes}`);
   if (bytes.length === 0) throw invalid('the file is empty');
-  const reader = protobuf.Reader.create(bytes);
-  let unknownFields = 0;
-  const skip = reader.skipType.bind(reader);
-  reader.skipType = (wireType: number) => {
-    unknownFields++;
-    return skip(wireType);
-  };
-  let model: ModelProto;
-  try {
-    model = onnx.ModelProto.decode(reader as unknown as Uint8Array) as unknown as ModelProto;
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw invalid(`the protobuf does not decode (${reason}); the file is truncated or not ONNX`);
-  }
+  const { message: model, unknownFields } = decodeMessage('ModelProto', bytes);
   if (!model.graph) throw invalid('no graph found; the file is truncated or not ONNX');
   if (model.opsetImport.length === 0) throw invalid('no opset_import found; the file is truncated or not ONNX');
   if (toNumber(model.irVersion) < 3) throw invalid(`IR version ${toNumber(model.irVersion)} is not an ONNX model this tool reads (expected 3 or newer)`);
@@ -112,8 +29,17 @@ export function decodeModel(bytes: Uint8Array): DecodedModel {
   return { model, unknownFields };
 }
 
-export function encodeModel(model: ModelProto): Uint8Array {
-  return onnx.ModelProto.encode(model as unknown as Parameters<typeof onnx.ModelProto.encode>[0]).finish();
+/**
+ * Encodes a ModelProto. A decoded model that was not changed comes back as the bytes it was decoded from, when its
+ * writer was canonical (fields in number order, as protobuf writers emit them).
+ */
+export function encodeModel(model: ModelProto, options?: EncodeOptions): Uint8Array {
+  return encodeMessage('ModelProto', model, options);
+}
+
+/** The bytes of a ValueInfoProto (to compare signatures). */
+export function encodeValueInfo(value: ValueInfoProto): Uint8Array {
+  return encodeMessage('ValueInfoProto', value);
 }
 
 /** The version of the default ('' or 'ai.onnx') operator set, or undefined when the model does not import it. */
@@ -122,20 +48,23 @@ export function defaultOpset(model: ModelProto): number | undefined {
   return entry ? toNumber(entry.version) : undefined;
 }
 
-/** int64 fields decode as Long objects (long.js ships with onnx-proto). */
-export function toNumber(value: Int64 | null | undefined): number {
+/** An int64 field as a number: numbers as they are, bigints (beyond 2^53) rounded, Long-like objects by toNumber(). */
+export function toNumber(value: number | bigint | { toNumber(): number } | null | undefined): number {
   if (value == null) return 0;
-  return typeof value === 'number' ? value : value.toNumber();
+  if (typeof value === 'number') return value;
+  return typeof value === 'bigint' ? Number(value) : value.toNumber();
 }
 
-function invalid(reason: string): EdgeInferError {
-  return new EdgeInferError('model-invalid', `not a readable ONNX model: ${reason}`);
-}
-
-/** Message constructors typed with the decoded shapes above. */
+/**
+ * Message constructors: every field filled in with its default, and the fields given are written even when they
+ * hold the default. Nested plain objects are written as they are (their missing fields are not written).
+ */
 export const create = {
-  node: (p: Partial<NodeProto>) => onnx.NodeProto.create(p as never) as unknown as NodeProto,
-  attribute: (p: Partial<AttributeProto>) => onnx.AttributeProto.create(p as never) as unknown as AttributeProto,
-  tensor: (p: Partial<TensorProto>) => onnx.TensorProto.create(p as never) as unknown as TensorProto,
-  model: (p: object) => onnx.ModelProto.create(p as never) as unknown as ModelProto,
+  model: (p: object) => createMessage('ModelProto', p as Partial<ModelProto>),
+  graph: (p: Partial<GraphProto>) => createMessage('GraphProto', p),
+  node: (p: Partial<NodeProto>) => createMessage('NodeProto', p),
+  attribute: (p: Partial<AttributeProto>) => createMessage('AttributeProto', p),
+  tensor: (p: Partial<TensorProto>) => createMessage('TensorProto', p),
+  valueInfo: (p: Partial<ValueInfoProto>) => createMessage('ValueInfoProto', p),
+  entry: (p: Partial<StringStringEntryProto>) => createMessage('StringStringEntryProto', p),
 };

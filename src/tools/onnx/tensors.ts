@@ -1,6 +1,6 @@
 // Reading and building TensorProtos. Values are always little-endian raw_data when written.
 import { EdgeInferError } from '../../errors.js';
-import { DataType, create, onnx, toNumber, type TensorProto } from './proto.js';
+import { DataLocation, DataType, create, toNumber, type TensorProto } from './proto.js';
 
 export const DTYPE_NAMES: Record<number, string> = {
   1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64', 8: 'string', 9: 'bool',
@@ -17,7 +17,7 @@ export function elementCount(dims: readonly number[]): number {
 }
 
 export function isExternal(tensor: TensorProto): boolean {
-  return tensor.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL;
+  return tensor.dataLocation === DataLocation.EXTERNAL;
 }
 
 /** Bytes the tensor's values take (raw or typed fields); external data counts by its declared size. */

@@ -2,7 +2,7 @@
 import { EdgeInferError } from '../../errors.js';
 import { compactNames } from '../onnx/compact-names.js';
 import { indexModel, type ModelIndex } from '../onnx/graph.js';
-import { decodeModel, defaultOpset, encodeModel, onnx, type ModelProto, type ValueInfoProto } from '../onnx/proto.js';
+import { create, decodeModel, defaultOpset, encodeModel, encodeValueInfo, type ModelProto } from '../onnx/proto.js';
 import { resolveQuantizeOptions, type ExpandAt, type QuantizeMode, type QuantizeOptions } from './options.js';
 import { isWeightInput, planWeights } from './plan.js';
 import { buildReport, type QuantizeReport } from './report.js';
@@ -29,7 +29,7 @@ export function quantize(input: Uint8Array, options?: QuantizeOptions): Quantize
   checkExclude(index, resolved.exclude);
   const warnings: string[] = [];
   if (unknownFields > 0) {
-    warnings.push(`${unknownFields} protobuf field(s) unknown to the ONNX 1.10 schema (newer metadata, for example) are not copied to the output`);
+    warnings.push(`${unknownFields} protobuf field(s) the ONNX schema (IR version 14) does not define are copied to the output as they came, unexamined`);
   }
   if (model.functions.length > 0) warnings.push(`weights inside the model's ${model.functions.length} local function(s) are not quantized`);
 
@@ -44,9 +44,10 @@ export function quantize(input: Uint8Array, options?: QuantizeOptions): Quantize
   if (resolved.compactNames) compactNames(model);
   model.metadataProps = [
     ...model.metadataProps.filter((p) => p.key !== 'edge-infer.quantize'),
-    onnx.StringStringEntryProto.create({ key: 'edge-infer.quantize', value: `mode=${resolved.mode}` }),
+    create.entry({ key: 'edge-infer.quantize', value: `mode=${resolved.mode}` }),
   ];
-  const bytes = encodeModel(model);
+  // Repeated numbers all packed, as the quantizer has always written them (the bundled int8 files depend on it).
+  const bytes = encodeModel(model, { packing: 'packed' });
   if (signatureBytes(model) !== signature) {
     throw new EdgeInferError('quantize-failed', 'the quantized graph changed the model inputs or outputs; no output was produced');
   }
@@ -77,7 +78,6 @@ function checkExclude(index: ModelIndex, exclude: readonly string[]): void {
 }
 
 function signatureBytes(model: ModelProto): string {
-  const encode = (v: ValueInfoProto) => onnx.ValueInfoProto.encode(v).finish().join(',');
-  const g = model.graph as NonNullable<ModelProto['graph']>;
-  return JSON.stringify([g.input.map((v) => encode(v as ValueInfoProto)), g.output.map((v) => encode(v as ValueInfoProto))]);
+  const encode = (values: ModelProto['graph']['input']) => values.map((v) => encodeValueInfo(v).join(','));
+  return JSON.stringify([encode(model.graph.input), encode(model.graph.output)]);
 }
