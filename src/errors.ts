@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'model-invalid',
   'model-disposed',
   'backend-unavailable',
+  'runtime-assets-unavailable',
   'inference-failed',
   'timeout',
   'worker-crashed',

@@ -10,7 +10,7 @@ import type { CachedModelInfo } from './store/store.js';
 import { wholeBuffers } from './tensor.js';
 import type { AnySignature, Signature } from './typed.js';
 import { WorkerClient } from './rpc/client.js';
-import type { LoadRequest, StorageUsage, WorkerEnv } from './rpc/protocol.js';
+import type { LoadEvent, LoadRequest, StorageUsage, WorkerEnv } from './rpc/protocol.js';
 import { checkOrigin } from './store/origins.js';
 import { reportLoad } from './telemetry/report.js';
 import { createTelemetry, type Telemetry } from './telemetry/telemetry.js';
@@ -107,12 +107,48 @@ export class Runtime {
     try {
       await client.call(() => this.ready as Promise<WorkerEnv>);
       const events = options.onProgress ? proxy(options.onProgress) : undefined;
-      const reply = await client.call((api) => api.load(transfer({ ...request, requestId }, moved), events)).finally(() => client.started());
+      const loading = client.call((api) => api.load(transfer({ ...request, requestId }, moved), events)).finally(() => client.started());
+      const reply = await this.unusableOn(client, loading);
       const model = new Model<I, O>(request.id, reply, this.host, generation, { context: this.serving, options: serving });
       reportLoad(this.telemetry, model, reply.gpu);
       return model;
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /**
+   * Starts onnxruntime-web in the worker ahead of the first load: fetches its .wasm (26.8 MB) with `runtime`
+   * progress events and keeps it in IndexedDB, so later visits, also offline, start from there. `load()` does this
+   * implicitly; call it early to show progress or to warm up. Fails with `runtime-assets-unavailable` when the file
+   * cannot be fetched or is not WebAssembly (the message names the URL and the content-type received).
+   */
+  async prepare(options: { onProgress?: (event: LoadEvent) => void; signal?: AbortSignal } = {}): Promise<void> {
+    if (typeof options !== 'object' || options === null) throw new EdgeInferError('options-invalid', 'prepare() options must be an object');
+    if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new EdgeInferError('options-invalid', 'prepare(): onProgress must be a function');
+    if (options.signal?.aborted) throw new EdgeInferError('aborted', 'prepare() was aborted before it started');
+    const client = this.connect();
+    const events = options.onProgress ? proxy(options.onProgress) : undefined;
+    const started = client.call(async (api) => {
+      await this.ready;
+      return api.prepare(events);
+    }).finally(() => client.started());
+    await this.unusableOn(client, started, options.signal);
+  }
+
+  /** A worker whose runtime failed to start stays broken (onnxruntime-web keeps the failure): start over next time. */
+  private async unusableOn<T>(client: WorkerClient, call: Promise<T>, signal?: AbortSignal): Promise<T> {
+    const aborted = signal && new Promise<never>((_, reject) => {
+      signal.addEventListener('abort', () => reject(new EdgeInferError('aborted', 'prepare() was aborted; the runtime keeps starting in the worker')), { once: true });
+    });
+    try {
+      return await (aborted ? Promise.race([call, aborted]) : call);
+    } catch (error) {
+      if (error instanceof EdgeInferError && error.code === 'runtime-assets-unavailable') {
+        client.stop(error);
+        if (this.client === client) this.client = undefined;
+      }
+      throw error;
     }
   }
 

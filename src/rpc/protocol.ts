@@ -45,8 +45,12 @@ export interface LoadRequest {
 /** Where a load got its bytes: the network, the IndexedDB cache, or the caller (`{ bytes }`). */
 export type LoadSourceKind = 'network' | 'cache' | 'bytes';
 
-/** Progress of one load, in order: download*, verify, cached, ready; warnings may come at any point. */
+/**
+ * Progress of one load, in order: runtime* (the first load of a worker starts onnxruntime-web: its .wasm, from
+ * the network or IndexedDB), download*, verify, cached, ready; warnings may come at any point.
+ */
 export type LoadEvent =
+  | { type: 'runtime'; url: string; loaded: number; total: number | undefined; cached: boolean }
   | { type: 'download'; id: string; loaded: number; total: number | undefined }
   | { type: 'verify'; id: string }
   | { type: 'cached'; id: string; bytes: number }
@@ -102,6 +106,8 @@ export interface WorkerApi {
   init(config: InitConfig): Promise<WorkerEnv>;
   /** Answers as soon as the worker's event loop is free: the liveness check. */
   ping(): Promise<void>;
+  /** Starts onnxruntime-web (fetching or reading its .wasm); `load` does it implicitly. */
+  prepare(onEvent?: (event: LoadEvent) => void): Promise<void>;
   load(request: LoadRequest, onEvent?: (event: LoadEvent) => void): Promise<LoadReply>;
   abort(requestId: number): Promise<void>;
   storageList(): Promise<CachedModelInfo[]>;

@@ -5,6 +5,7 @@ import type { Dtype, Tensor, TypedArray, ValueInfo } from '../tensor.js';
 import { Batcher, channelScheduler, type Scheduler } from './batcher.js';
 import type { BatchPolicy, InitConfig, LoadEvent, LoadReply, LoadRequest, RunOutcome, RunReply, WorkerEnv } from '../rpc/protocol.js';
 import { createSession, signatureOf } from './session.js';
+import { RUNTIME_WASM, RuntimeAssets } from './runtime-assets.js';
 import { ModelSources } from './sources.js';
 import { setOwn } from '../own.js';
 
@@ -25,6 +26,7 @@ export class Engine {
   private readonly loads = new Map<number, AbortController>();
   private nextHandle = 1;
   private sources: ModelSources | undefined;
+  private runtime: RuntimeAssets | undefined;
 
   get storage(): ModelSources {
     if (!this.sources) throw new EdgeInferError('runtime-disposed', 'the worker was not initialized');
@@ -33,7 +35,9 @@ export class Engine {
 
   init(config: InitConfig): WorkerEnv {
     this.sources = new ModelSources(config.storage);
-    if (config.wasmPaths) ort.env.wasm.wasmPaths = config.wasmPaths;
+    this.runtime = new RuntimeAssets(config.storage.dbName);
+    // Only the .wasm moves: the rest of onnxruntime-web is bundled with this worker.
+    if (config.wasmPaths) ort.env.wasm.wasmPaths = { wasm: new URL(RUNTIME_WASM, config.wasmPaths).href };
     ort.env.wasm.proxy = false; // this worker replaces ORT's own proxy worker
     if (config.numThreads > 0) ort.env.wasm.numThreads = config.numThreads;
     const isolated = globalThis.crossOriginIsolated === true;
@@ -41,11 +45,18 @@ export class Engine {
     return { crossOriginIsolated: isolated, numThreads: threads };
   }
 
+  /** Starts onnxruntime-web once: its .wasm from IndexedDB, or from the network with `runtime` progress events. */
+  prepare(emit: (event: LoadEvent) => void = () => undefined): Promise<void> {
+    if (!this.runtime) throw new EdgeInferError('runtime-disposed', 'the worker was not initialized');
+    return this.runtime.prepare(emit);
+  }
+
   async load(request: LoadRequest, emit: (event: LoadEvent) => void = () => undefined): Promise<LoadReply> {
     const start = performance.now();
     const controller = new AbortController();
     this.loads.set(request.requestId, controller);
     try {
+      await this.prepare(emit);
       const { session, backend, reasons, fetched, gpu } = await createSession(request.id, request.backends, (b) =>
         this.storage.fetch(request, controller.signal, emit, b),
       );

@@ -10,6 +10,7 @@ const engine = new Engine();
 const api: WorkerApi = withPlainErrors({
   init: async (config) => engine.init(config),
   ping: async () => undefined,
+  prepare: (onEvent) => engine.prepare(onEvent),
   load: (request, onEvent) => engine.load(request, onEvent),
   abort: async (requestId) => engine.abort(requestId),
   storageList: () => engine.storage.list(),
