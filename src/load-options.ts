@@ -41,7 +41,7 @@ export interface LoadOptions extends ServingOptions {
   backend?: Backend;
   /** Aborts the load; chunks already stored are kept, so the next load resumes. */
   signal?: AbortSignal;
-  /** Progress events: `download` (repeated), `verify`, `cached`, `ready`, and `warning`. */
+  /** Progress events: `runtime` (the first load of a worker), `download` (repeated), `verify`, `cached`, `ready`, and `warning`. */
   onProgress?: (event: LoadEvent) => void;
 }
 
