@@ -23,3 +23,19 @@ test('the browser entry never reaches the Node-side tools', () => {
   expect(files.length).toBeGreaterThan(5);
   expect(files.filter((f) => f.startsWith('src/tools/'))).toEqual([]);
 });
+
+test('what a browser app installs: three runtime dependencies, none of them protobuf or Node-only', () => {
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { dependencies: Record<string, string> };
+  expect(Object.keys(pkg.dependencies).sort()).toEqual(['comlink', 'idb-keyval', 'onnxruntime-web']);
+});
+
+test('the CLI needs no dependency of its own: no node: import outside its entry points, no protobuf library', () => {
+  const files = [...reachable('src/tools/index.ts')].map((f) => relative('.', f));
+  for (const file of files) {
+    const source = readFileSync(file, 'utf8');
+    expect(source, file).not.toMatch(/from ['"](protobufjs|onnx-proto|long)['"/]/);
+  }
+  const nodeOnly = files.filter((f) => /from ['"]node:/.test(readFileSync(f, 'utf8')));
+  expect(nodeOnly.every((f) => /src\/tools\/(cli|bin|verify|index)/.test(f)), nodeOnly.join(', ')).toBe(true);
+});
+
