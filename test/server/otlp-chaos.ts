@@ -13,6 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Plugin } from 'vite';
 import { summarize, type OtlpSummary, type Received } from '../../scripts/otlp-summary.js';
 import { otlpProblems } from './otlp-decode.js';
+import { body, json } from './otlp-receiver.js';
 
 export const FATES = ['ok', 'huge', 'redirect', 'hang', 'too-large', 'throttle', 'unavailable', 'error'] as const;
 export type Fate = (typeof FATES)[number];
@@ -134,16 +135,3 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-function body(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    req.on('data', (c: Buffer) => (text += c.toString()));
-    req.on('end', () => resolve(text));
-    req.on('error', reject);
-  });
-}
-
-function json(res: ServerResponse, value: unknown) {
-  res.setHeader('Content-Type', 'application/json');
-  res.end(JSON.stringify(value));
-}

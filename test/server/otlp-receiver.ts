@@ -63,7 +63,8 @@ async function receive(req: IncomingMessage, res: ServerResponse, key: string, s
   res.writeHead(status, { 'Content-Type': 'application/json' }).end('{}');
 }
 
-function body(req: IncomingMessage): Promise<string> {
+/** The request body as text. */
+export function body(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = '';
     req.on('data', (c: Buffer) => (text += c.toString()));
@@ -72,7 +73,7 @@ function body(req: IncomingMessage): Promise<string> {
   });
 }
 
-function json(res: ServerResponse, value: unknown) {
+export function json(res: ServerResponse, value: unknown) {
   res.setHeader('Content-Type', 'application/json');
   res.end(JSON.stringify(value));
 }
