@@ -1,10 +1,17 @@
 import { EdgeInferError } from './errors.js';
 
-/** Element types as onnxruntime-web names them. */
-export type Dtype =
-  | 'float32' | 'float16' | 'float64'
-  | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64'
-  | 'bool';
+/**
+ * Every element type, as onnxruntime-web names it, and the typed array that carries it: the one dtype table
+ * (float16 travels as raw 16-bit words). `DtypeArrays` in typed.ts maps the same names to their array types.
+ */
+export const DTYPES = {
+  float32: 'Float32Array', float16: 'Uint16Array', float64: 'Float64Array',
+  int8: 'Int8Array', uint8: 'Uint8Array', int16: 'Int16Array', uint16: 'Uint16Array',
+  int32: 'Int32Array', uint32: 'Uint32Array', int64: 'BigInt64Array', uint64: 'BigUint64Array',
+  bool: 'Uint8Array',
+} as const;
+
+export type Dtype = keyof typeof DTYPES;
 
 export type TypedArray =
   | Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array
@@ -17,10 +24,6 @@ export interface Tensor {
   readonly data: TypedArray;
 }
 
-/** What `run()` accepts per input: a typed array (dims inferred from the signature) or `{ data, dims }`. */
-export type TensorInput = TypedArray | { readonly data: TypedArray; readonly dims: readonly number[] };
-export type Feeds = Readonly<Record<string, TensorInput>>;
-
 /**
  * One input or output of a model. A string dim is free: a symbolic name such as `'batch'`, or `'?'` if unnamed.
  * `dims` is `null` when the model does not declare a shape at all (any rank is accepted).
@@ -31,16 +34,9 @@ export interface ValueInfo {
   readonly dims: readonly (number | string)[] | null;
 }
 
-const ARRAY_OF: Record<Dtype, string> = {
-  float32: 'Float32Array', float16: 'Uint16Array', float64: 'Float64Array',
-  int8: 'Int8Array', uint8: 'Uint8Array', int16: 'Int16Array', uint16: 'Uint16Array',
-  int32: 'Int32Array', uint32: 'Uint32Array', int64: 'BigInt64Array', uint64: 'BigUint64Array',
-  bool: 'Uint8Array',
-};
-
 /** The typed array class name that carries `dtype`. */
 export function arrayTypeOf(dtype: Dtype): string {
-  return ARRAY_OF[dtype];
+  return DTYPES[dtype];
 }
 
 /** Whether `value` is a typed array (not a DataView), by its internal slot: a Proxy or a spoofed prototype is not one. */
@@ -138,7 +134,7 @@ function readFeeds(inputs: readonly ValueInfo[], feeds: unknown, fail: Fail): Te
   let bytes = 0;
   return inputs.map((info) => {
     const { type, data, dims } = unpack(values.get(info.name), info, fail);
-    const arrayType = ARRAY_OF[info.dtype];
+    const arrayType = DTYPES[info.dtype];
     if (!data || (type !== arrayType && !(info.dtype === 'float16' && type === 'Float16Array'))) {
       fail('input-dtype', `input "${info.name}" must be ${info.dtype} (${arrayType}), got ${type}`, info.name);
     }

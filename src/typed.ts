@@ -1,22 +1,23 @@
 // Compile-time signatures: `runtime.load<{ pixels: 'float32' }, { probabilities: 'float32' }>(...)` makes a wrong
 // input name, a wrong typed array or a misspelled output name a type error. The runtime checks the same at run time.
-import type { Dtype } from './tensor.js';
+import type { DTYPES, Dtype } from './tensor.js';
 
-/** The typed array that carries each dtype (float16 travels as raw 16-bit words). */
-export interface DtypeArrays {
-  float32: Float32Array;
-  float16: Uint16Array;
-  float64: Float64Array;
-  int8: Int8Array;
-  uint8: Uint8Array;
-  int16: Int16Array;
-  uint16: Uint16Array;
-  int32: Int32Array;
-  uint32: Uint32Array;
-  int64: BigInt64Array;
-  uint64: BigUint64Array;
-  bool: Uint8Array;
+/** The typed array type behind each name in the dtype table. */
+interface ArrayTypes {
+  Float32Array: Float32Array;
+  Float64Array: Float64Array;
+  Int8Array: Int8Array;
+  Uint8Array: Uint8Array;
+  Int16Array: Int16Array;
+  Uint16Array: Uint16Array;
+  Int32Array: Int32Array;
+  Uint32Array: Uint32Array;
+  BigInt64Array: BigInt64Array;
+  BigUint64Array: BigUint64Array;
 }
+
+/** The typed array that carries each dtype, derived from the one dtype table (`DTYPES` in tensor.ts). */
+export type DtypeArrays = { [D in Dtype]: ArrayTypes[(typeof DTYPES)[D]] };
 
 /** Input or output names mapped to their dtypes, e.g. `{ pixels: 'float32' }`. */
 export type Signature = Readonly<Record<string, Dtype>>;
