@@ -268,11 +268,11 @@ describe('dynamic batching on WebGPU', () => {
   test('concurrent runs match sequential single runs within 1e-5', async () => {
     const [batched, single] = await Promise.all([runtime.load({ url: MODELS.digits }), reference.load({ url: MODELS.digits })]);
     const expected: Float32Array[] = [];
-    for (let i = 0; i < 32; i++) expected.push((await single!.run(FEEDS.digits!(i))).outputs.probabilities!.data as Float32Array);
-    const results = await Promise.all(Array.from({ length: 32 }, (_, i) => batched!.run(FEEDS.digits!(i))));
+    for (let i = 0; i < 16; i++) expected.push((await single!.run(FEEDS.digits!(i))).outputs.probabilities!.data as Float32Array);
+    const results = await Promise.all(Array.from({ length: 16 }, (_, i) => batched!.run(FEEDS.digits!(i))));
     expect(Math.max(...results.map((r) => r.batchSize))).toBeGreaterThan(1);
     let worst = 0;
     results.forEach((r, i) => (r.outputs.probabilities!.data as Float32Array).forEach((v, j) => (worst = Math.max(worst, Math.abs(v - expected[i]![j]!)))));
     expect(worst).toBeLessThan(1e-5);
-  });
+  }, 180_000); // WebGPU on a software adapter (SwiftShader): each run is slow; 32 sequential runs took 40-51 s here
 });
