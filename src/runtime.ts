@@ -129,20 +129,22 @@ export class Runtime {
     if (options.signal?.aborted) throw new EdgeInferError('aborted', 'prepare() was aborted before it started');
     const client = this.connect();
     const events = options.onProgress ? proxy(options.onProgress) : undefined;
-    const started = client.call(async (api) => {
+    const started = this.unusableOn(client, client.call(async (api) => {
       await this.ready;
       return api.prepare(events);
-    }).finally(() => client.started());
-    await this.unusableOn(client, started, options.signal);
+    }).finally(() => client.started()));
+    const signal = options.signal;
+    if (!signal) return started;
+    started.catch(() => undefined); // the caller may have stopped waiting
+    await Promise.race([started, new Promise<never>((_, reject) => {
+      signal.addEventListener('abort', () => reject(new EdgeInferError('aborted', 'prepare() was aborted; the runtime keeps starting in the worker')), { once: true });
+    })]);
   }
 
   /** A worker whose runtime failed to start stays broken (onnxruntime-web keeps the failure): start over next time. */
-  private async unusableOn<T>(client: WorkerClient, call: Promise<T>, signal?: AbortSignal): Promise<T> {
-    const aborted = signal && new Promise<never>((_, reject) => {
-      signal.addEventListener('abort', () => reject(new EdgeInferError('aborted', 'prepare() was aborted; the runtime keeps starting in the worker')), { once: true });
-    });
+  private async unusableOn<T>(client: WorkerClient, call: Promise<T>): Promise<T> {
     try {
-      return await (aborted ? Promise.race([call, aborted]) : call);
+      return await call;
     } catch (error) {
       if (error instanceof EdgeInferError && error.code === 'runtime-assets-unavailable') {
         client.stop(error);

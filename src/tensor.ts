@@ -1,4 +1,4 @@
-import { EdgeInferError } from './errors.js';
+import { EdgeInferError, shown } from './errors.js';
 
 /**
  * Every element type, as onnxruntime-web names it, and the typed array that carries it: the one dtype table
@@ -264,8 +264,6 @@ function checkDims(info: ValueInfo, dims: number[], length: number, symbols: Map
 }
 
 function describe(value: unknown): string {
-  if (value === null) return 'null';
   const type = typeNameOf(value);
-  if (type !== undefined) return `${type}(${lengthOf.call(value) as number})`;
-  return Array.isArray(value) ? 'an array' : typeof value;
+  return type === undefined ? shown(value) : `${type}(${lengthOf.call(value) as number})`;
 }

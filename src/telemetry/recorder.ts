@@ -46,8 +46,8 @@ export interface Recorder {
   observe(metric: number, key: string, value: number, weight: number): void;
   /** Adds to a counter. */
   add(metric: number, key: string, value: number): void;
-  /** Keeps an encoded log record, or counts it as dropped when `maxLogs` are already waiting (then not built). */
-  log(json: string | (() => string)): void;
+  /** Keeps the log record `build()` encodes, or counts it as dropped when `maxLogs` are already waiting (then not built). */
+  log(build: () => string): void;
   /** Counts lost measurements or log records. */
   drop(drop: Drop): void;
   /** Everything since the last collect, as items; starts a new interval. */
@@ -125,9 +125,9 @@ export function createRecorder(limits: { maxSeries: number; maxLogs: number; max
       s.records++;
       s.value += value;
     },
-    log(record) {
+    log(build) {
       if (logs.length >= limits.maxLogs) return drop({ reason: 'log-limit', signal: 'logs', count: 1 });
-      const json = typeof record === 'string' ? record : record();
+      const json = build();
       logs.push(json);
       logBytes += json.length + 1;
       if (logBytes > limits.maxBatchBytes) fill();

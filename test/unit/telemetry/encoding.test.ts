@@ -80,7 +80,7 @@ describe('recorder → OTLP', () => {
   test('log records beyond maxLogs are counted as dropped, exactly', () => {
     const r = createRecorder({ ...limits, maxLogs: 3 }, T0, () => undefined);
     const log = `{"timeUnixNano":"${nanos(T0)}","severityNumber":17,"severityText":"ERROR","body":{"stringValue":"x"}}`;
-    for (let i = 0; i < 10; i++) r.log(log);
+    for (let i = 0; i < 10; i++) r.log(() => log);
     const summary = decoded(bodies(r.collect(T0 + 1)));
     expect(summary.logs).toHaveLength(3);
     expect(total(summary, 'edge_infer.telemetry.dropped', { reason: 'log-limit', signal: 'logs' })).toBe(7);
