@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { EdgeInferError, type ErrorCode } from '../../src/index.js';
+import { createRuntime, EdgeInferError, type ErrorCode, type Runtime, type RuntimeOptions } from '../../src/index.js';
 
 export const MODELS = {
   digits: '/models/digits/model.onnx',
@@ -41,3 +41,29 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs((a[i] as number) - (b[i] as number)));
   return max;
 }
+
+/** A WASM runtime whose workers run the real entry behind a crash switch (fixtures/crash-switch.ts), listed in `workers`. */
+export function crashableRuntime(options: RuntimeOptions = {}): { runtime: Runtime; workers: Worker[] } {
+  const workers: Worker[] = [];
+  const runtime = createRuntime({
+    backends: ['wasm'],
+    ...options,
+    createWorker: () => {
+      const worker = new Worker(new URL('./fixtures/crashing-worker.ts', import.meta.url), { type: 'module' });
+      workers.push(worker);
+      return worker;
+    },
+  });
+  return { runtime, workers };
+}
+
+/** Reads until `done` says so or `ms` have passed, and returns the last value read. */
+export async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, ms: number): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > end) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+

@@ -1,20 +1,10 @@
 // Workers that stop without an error event, and runs that take too long: nothing may stay pending.
 import { expect, test } from 'vitest';
-import { createRuntime, type Runtime } from '../../src/index.js';
-import { expectCode, MODELS, seeded, vadFeeds } from './helpers.js';
+import { createRuntime } from '../../src/index.js';
+import { crashableRuntime, expectCode, MODELS, seeded, vadFeeds } from './helpers.js';
 
-function withFixtureWorker(workerTimeoutMs: number | false): { runtime: Runtime; workers: Worker[] } {
-  const workers: Worker[] = [];
-  const runtime = createRuntime({
-    backends: ['wasm'],
-    workerTimeoutMs,
-    createWorker: () => {
-      const worker = new Worker(new URL('./fixtures/crashing-worker.ts', import.meta.url), { type: 'module' });
-      workers.push(worker);
-      return worker;
-    },
-  });
-  return { runtime, workers };
+function withFixtureWorker(workerTimeoutMs: number | false) {
+  return crashableRuntime({ workerTimeoutMs });
 }
 
 const stops: [string, (worker: Worker) => void][] = [

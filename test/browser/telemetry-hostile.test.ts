@@ -6,6 +6,7 @@ import { EdgeInferError } from '../../src/errors.js';
 import { createTelemetry, type Telemetry, type TelemetryOptions } from '../../src/telemetry/index.js';
 import { total } from '../../scripts/otlp-summary.js';
 import type { Chaos, ChaosMode } from '../server/otlp-chaos.js';
+import { until } from './helpers.js';
 
 const INFERENCE = 'edge_infer.inference.duration';
 const ERRORS = 'edge_infer.errors';
@@ -25,15 +26,6 @@ function chaos() {
 
 function start(endpoint: string, options: TelemetryOptions = {}): Telemetry {
   return createTelemetry({ endpoint, serviceName: 'hostile-test', intervalMs: 3_600_000, retryDelayMs: 20, ...options });
-}
-
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > end) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 async function timed(work: Promise<unknown>): Promise<number> {
@@ -65,7 +57,7 @@ test('a 200 with a huge body: the export completes at once and reads none of it'
   const telemetry = start(c.endpoint, { outbox: false });
   for (let i = 0; i < 9; i++) telemetry.recordInference(digits, 1);
   expect(await timed(telemetry.flush())).toBeLessThan(5000);
-  const log = await until(c.log, (l) => l.open === 0);
+  const log = await until(c.log, (l) => l.open === 0, 10_000);
   expect(log.requests.map((r) => r.fate)).toEqual(['huge']);
   expect(log.requests[0]!.bytesOut).toBeLessThan(16 * MiB); // what the socket buffers held, not the body
   expect(total(log.delivered, INFERENCE)).toBe(9);
@@ -111,7 +103,7 @@ test.each([['without an outbox', false], ['with an outbox, drained by a next ses
     }
     expect(await timed(telemetry.dispose())).toBeLessThan(2500);
     const sent = (await c.log()).requests.length;
-    let log = await until(c.log, (l) => l.open === 0); // hung requests Chromium kept open get their late 503
+    let log = await until(c.log, (l) => l.open === 0, 10_000); // hung requests Chromium kept open get their late 503
     expect(log.requests.length).toBe(sent); // nothing sent after dispose
     expect(new Set(log.requests.map((r) => r.fate))).toEqual(new Set(Object.keys(fates)));
     const lost = [...telemetry.stats().unreported];

@@ -6,6 +6,7 @@ import { EdgeInferError } from '../../src/errors.js';
 import { createTelemetry, type Telemetry, type TelemetryOptions } from '../../src/telemetry/index.js';
 import { total, type OtlpSummary } from '../../scripts/otlp-summary.js';
 import type { Logged } from '../server/otlp-receiver.js';
+import { until } from './helpers.js';
 
 const INFERENCE = 'edge_infer.inference.duration';
 const DROPPED = 'edge_infer.telemetry.dropped';
@@ -25,15 +26,6 @@ function receiver() {
 
 function start(endpoint: string, options: TelemetryOptions = {}): Telemetry {
   return createTelemetry({ endpoint, serviceName: 'browser-test', intervalMs: 3_600_000, retryDelayMs: 50, ...options });
-}
-
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > end) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 function expectValid(requests: Logged[]) {
@@ -83,7 +75,7 @@ test('receiver down for a while, then up: what fits the outbox arrives, the rest
   await r.mode({});
   window.dispatchEvent(new Event('online'));
   const read = async () => (await telemetry.flush(), r.log());
-  const { requests, delivered } = await until(read, (log) => total(log.delivered, INFERENCE) + total(log.delivered, DROPPED, { signal: 'metrics' }) >= recorded);
+  const { requests, delivered } = await until(read, (log) => total(log.delivered, INFERENCE) + total(log.delivered, DROPPED, { signal: 'metrics' }) >= recorded, 20_000);
   expectValid(requests);
   const arrived = total(delivered, INFERENCE);
   const dropped = total(delivered, DROPPED, { reason: 'outbox-full', signal: 'metrics' });
@@ -117,7 +109,7 @@ test('429 with Retry-After: the retry waits that long', async () => {
   const telemetry = start(r.endpoint, { outbox: false });
   for (let i = 0; i < 5; i++) telemetry.recordInference(digits, 1);
   await telemetry.flush();
-  const { requests, delivered } = await until(r.log, (log) => log.requests.length >= 2);
+  const { requests, delivered } = await until(r.log, (log) => log.requests.length >= 2, 20_000);
   expect(requests.map((q) => q.status)).toEqual([429, 200]);
   expect(requests[1]!.at - requests[0]!.at).toBeGreaterThanOrEqual(1000);
   expect(requests[1]!.at - requests[0]!.at).toBeLessThan(3000);

@@ -1,23 +1,13 @@
 // Workers killed at random points: every call settles with the right answer or a documented code, and the runtime
 // always recovers to bit-exact results.
 import { expect, test } from 'vitest';
-import { createRuntime, EdgeInferError, type Model } from '../../src/index.js';
-import { MODELS, seeded } from './helpers.js';
+import { EdgeInferError, type Model } from '../../src/index.js';
+import { crashableRuntime, MODELS, seeded } from './helpers.js';
 
 const ROUNDS = 4;
 
 test(`${ROUNDS} rounds of runs and loads with the worker crashed, closed or terminated at random moments`, async () => {
-  const workers: Worker[] = [];
-  const runtime = createRuntime({
-    backends: ['wasm'],
-    workerTimeoutMs: 3000,
-    cache: false,
-    createWorker: () => {
-      const worker = new Worker(new URL('./fixtures/crashing-worker.ts', import.meta.url), { type: 'module' });
-      workers.push(worker);
-      return worker;
-    },
-  });
+  const { runtime, workers } = crashableRuntime({ workerTimeoutMs: 3000, cache: false });
   const inputs = Array.from({ length: 8 }, (_, i) => seeded(784, 500 + i).map(Math.abs));
   let model: Model = await runtime.load({ url: MODELS.digits });
   const expected = await Promise.all(inputs.map(async (pixels) => (await model.run({ pixels })).outputs.probabilities!.data));

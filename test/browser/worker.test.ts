@@ -1,6 +1,6 @@
 import { afterAll, expect, test } from 'vitest';
 import { createRuntime, type EdgeInferError } from '../../src/index.js';
-import { expectCode, MODELS, seeded, vadFeeds } from './helpers.js';
+import { crashableRuntime, expectCode, MODELS, seeded, vadFeeds } from './helpers.js';
 
 const runtime = createRuntime({ backends: ['wasm'] });
 afterAll(() => runtime.dispose());
@@ -34,15 +34,7 @@ test('inputs are copied by default and moved with { transfer: true }; outputs ar
 });
 
 test('a crashed worker rejects pending runs with worker-crashed, and the runtime recovers', async () => {
-  const workers: Worker[] = [];
-  const own = createRuntime({
-    backends: ['wasm'],
-    createWorker: () => {
-      const worker = new Worker(new URL('./fixtures/crashing-worker.ts', import.meta.url), { type: 'module' });
-      workers.push(worker);
-      return worker;
-    },
-  });
+  const { runtime: own, workers } = crashableRuntime();
   const vad = await own.load({ url: MODELS.vad });
   workers[0]!.postMessage({ crash: true });
   const pending = Array.from({ length: 50 }, (_, i) => vad.run(vadFeeds(seeded(512, i))));
