@@ -1,5 +1,5 @@
-/** The execution backends the SDK can run a model on, in one list. */
-export const BACKENDS = ['webgpu', 'wasm'] as const;
+/** The execution backends the SDK can run a model on, in one list (also `auto`'s order of preference on ties). */
+export const BACKENDS = ['webgpu', 'webnn', 'wasm'] as const;
 
 export type Backend = (typeof BACKENDS)[number];
 
@@ -7,5 +7,5 @@ export function isBackend(value: unknown): value is Backend {
   return (BACKENDS as readonly unknown[]).includes(value);
 }
 
-/** `'webgpu' | 'wasm'`, for messages that say what was expected. */
+/** `'webgpu' | 'webnn' | 'wasm'`, for messages that say what was expected. */
 export const BACKEND_LIST = BACKENDS.map((b) => `'${b}'`).join(' | ');

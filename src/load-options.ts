@@ -5,6 +5,7 @@ import type { ServingOptions } from './serving/options.js';
 import { isSha256Hex } from './store/integrity.js';
 import { MAX_MODEL_BYTES, type Precision } from './store/manifest.js';
 import type { LoadEvent, LoadRequest } from './rpc/protocol.js';
+import { DTYPES, isTypedArray, type Tensor } from './tensor.js';
 
 /** A model to load: a URL (cached and verified when `sha256` is given), or its bytes. */
 export type LoadSource =
@@ -39,6 +40,19 @@ export interface LoadOptions extends ServingOptions {
   precision?: Precision;
   /** Force one backend; loading fails with `backend-unavailable` if it cannot run the model. */
   backend?: Backend;
+  /**
+   * Run one inference before `load()` resolves, so the app's first call is not the slow one (the first run of a
+   * session compiles kernels and sizes buffers). A backend chosen by `auto` has already run while it was measured.
+   * @defaultValue `true` when the runtime's `backends` is `'auto'` and no `backend` is forced, else `false`
+   */
+  warmup?: boolean;
+  /**
+   * Inputs for the warm-up and `auto`'s timed runs, e.g. `{ sr: { dtype: 'int64', dims: [], data: BigInt64Array.of(16000n) }, ... }`
+   * for a model that rejects made-up values. Without them, inputs are made from the signature: free dims 1, floats
+   * from a seeded generator in [0, 1), integers 0.
+   * @defaultValue made from the signature
+   */
+  probeFeeds?: Record<string, Tensor>;
   /** Aborts the load; chunks already stored are kept, so the next load resumes. */
   signal?: AbortSignal;
   /** Progress events: `runtime` (the first load of a worker), `download` (repeated), `verify`, `cached`, `ready`, and `warning`. */
@@ -62,7 +76,14 @@ export function toLoadRequest(
   if (options.precision !== undefined && !['auto', 'fp32', 'int8'].includes(options.precision)) {
     throw invalid(`precision must be 'auto', 'fp32' or 'int8', got ${shown(options.precision)}`);
   }
+  if (options.warmup !== undefined && typeof options.warmup !== 'boolean') throw invalid(`warmup must be a boolean, got ${shown(options.warmup)}`);
   const backends = options.backend ? [options.backend] : runtime.backends;
+  const feeds = options.probeFeeds === undefined ? undefined : checkProbeFeeds(options.probeFeeds, invalid);
+  const choice = {
+    backends,
+    probe: { ...runtime.backendProbe, ...(feeds ? { feeds } : {}) },
+    warmup: options.warmup ?? backends === 'auto',
+  };
 
   if (typeof source === 'string') {
     if (source === '') throw invalid('the model id is empty');
@@ -74,7 +95,7 @@ export function toLoadRequest(
       ...(options.version ? { version: options.version } : {}),
       ...(options.precision ? { precision: options.precision } : {}),
     };
-    return { request: { id: source, source: kind, backends }, moved: [] };
+    return { request: { id: source, source: kind, ...choice }, moved: [] };
   }
   if (typeof source !== 'object' || source === null) throw invalid(`expected a model id, { url } or { bytes }, got ${source === null ? 'null' : typeof source}`);
   for (const key of ['id', 'version'] as const) {
@@ -89,15 +110,33 @@ export function toLoadRequest(
     }
     const url = modelUrl(source.url, base, 'url');
     const kind = { kind: 'url' as const, url, ...pick(source, ['sha256', 'size']), ...(options.version ?? source.version ? { version: options.version ?? source.version } : {}) };
-    return { request: { id: source.id ?? source.url, source: kind, backends }, moved: [] };
+    return { request: { id: source.id ?? source.url, source: kind, ...choice }, moved: [] };
   }
   if ('bytes' in source && (source.bytes instanceof ArrayBuffer || source.bytes instanceof Uint8Array)) {
     if (isDetached(source.bytes)) throw invalid('bytes are detached (moved to another thread or worker); pass a buffer you still own');
     // Copy so the caller's buffer stays usable, then move the copy.
     const bytes = (source.bytes instanceof Uint8Array ? source.bytes : new Uint8Array(source.bytes)).slice().buffer;
-    return { request: { id: source.id ?? anonymousId(), source: { kind: 'bytes', bytes }, backends }, moved: [bytes] };
+    return { request: { id: source.id ?? anonymousId(), source: { kind: 'bytes', bytes }, ...choice }, moved: [bytes] };
   }
   throw invalid('expected a model id, { url: string } or { bytes: ArrayBuffer | Uint8Array }');
+}
+
+/** `{ name: { dtype, dims, data } }` with data of the dtype's array type and as many elements as the dims say. */
+function checkProbeFeeds(feeds: unknown, invalid: (what: string) => EdgeInferError): Record<string, Tensor> {
+  if (typeof feeds !== 'object' || feeds === null || Array.isArray(feeds)) throw invalid(`probeFeeds must be an object of { dtype, dims, data } by input name, got ${shown(feeds)}`);
+  const out: Record<string, Tensor> = {};
+  for (const [name, value] of Object.entries(feeds)) {
+    const t = value as Partial<Tensor> | null;
+    const expected = `probeFeeds.${name} must be { dtype, dims, data }`;
+    if (typeof t !== 'object' || t === null || typeof t.dtype !== 'string' || !Object.hasOwn(DTYPES, t.dtype)) throw invalid(`${expected} with a known dtype, got ${shown(t?.dtype)}`);
+    if (!Array.isArray(t.dims) || !t.dims.every((d) => Number.isSafeInteger(d) && d >= 0)) throw invalid(`${expected} with dims an array of integers >= 0`);
+    const size = t.dims.reduce((a, b) => a * b, 1);
+    if (!isTypedArray(t.data) || t.data.constructor.name !== DTYPES[t.dtype] || t.data.length !== size) {
+      throw invalid(`${expected} with data a ${DTYPES[t.dtype]} of ${size} elements`);
+    }
+    Object.defineProperty(out, name, { value: { dtype: t.dtype, dims: [...t.dims], data: t.data.slice() }, enumerable: true });
+  }
+  return out;
 }
 
 /** Resolves a model or manifest URL; only http(s) and blob: URLs can carry a model. */

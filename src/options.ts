@@ -12,11 +12,16 @@ export { BACKENDS, isBackend, type Backend };
 
 export interface RuntimeOptions {
   /**
-   * Backends to try, in order. A model uses the first one whose session initializes; the reasons the others were
-   * skipped are kept on the model (`model.fallbackReason`).
-   * @defaultValue `['webgpu', 'wasm']`
+   * `'auto'`: each model runs on the backend measured fastest for it on this device. The usable backends (`webgpu`
+   * unless its adapter is a software one, `webnn` where `navigator.ml` exists, `wasm`) each run the model briefly
+   * (`backendProbe`); the decision is kept in IndexedDB per device and model file, so later loads skip the probe.
+   * A list instead: the first backend whose session initializes, in order, without measuring; the reasons earlier
+   * ones were skipped are kept on the model (`model.fallbackReason`). `load({ backend })` forces one.
+   * @defaultValue `'auto'`
    */
-  backends?: readonly Backend[];
+  backends?: readonly Backend[] | 'auto';
+  /** How `backends: 'auto'` measures. */
+  backendProbe?: BackendProbeOptions;
   /**
    * WASM threads. `0` lets onnxruntime-web choose (up to 4, half the cores). Threads need a cross-origin isolated
    * page (COOP `same-origin` + COEP `require-corp`); without it one thread is used whatever this says.
@@ -87,6 +92,27 @@ export interface RuntimeOptions {
   telemetry?: TelemetryOptions;
 }
 
+export interface BackendProbeOptions {
+  /**
+   * Time for the timed runs of one model, over all candidate backends (session creation and one warm-up run per
+   * backend come on top).
+   * @defaultValue `300`
+   */
+  budgetMs?: number;
+  /**
+   * A decision older than this many milliseconds is measured again; so is one made with another onnxruntime-web
+   * version, browser major version, GPU or core count.
+   * @defaultValue `604800000` (7 days)
+   */
+  maxAgeMs?: number;
+  /**
+   * Measure a software WebGPU adapter (SwiftShader, llvmpipe, WARP) too. Off, `auto` never chooses one: such
+   * adapters are correct but usually far slower than WASM.
+   * @defaultValue `false`
+   */
+  softwareGpu?: boolean;
+}
+
 export interface StorageOptions {
   /**
    * Byte limit for cached models; least recently used models are evicted whole to stay under it (and under the
@@ -113,7 +139,8 @@ export interface StorageOptions {
 }
 
 export interface ResolvedRuntimeOptions {
-  readonly backends: readonly Backend[];
+  readonly backends: readonly Backend[] | 'auto';
+  readonly backendProbe: Readonly<Required<BackendProbeOptions>>;
   readonly numThreads: number;
   readonly wasmPaths: string | undefined;
   readonly createWorker: (() => Worker) | undefined;
@@ -130,7 +157,8 @@ export interface ResolvedRuntimeOptions {
 }
 
 export const DEFAULTS = Object.freeze({
-  backends: BACKENDS as readonly Backend[],
+  backends: 'auto' as readonly Backend[] | 'auto',
+  backendProbe: Object.freeze({ budgetMs: 300, maxAgeMs: 7 * 24 * 3600 * 1000, softwareGpu: false }),
   numThreads: 0,
   wasmPaths: undefined as string | undefined,
   storage: Object.freeze({ maxBytes: Infinity, persist: false, chunkBytes: 4 * 1024 * 1024, dbName: 'edge-infer' }),
@@ -149,8 +177,8 @@ export function resolveOptions(options: unknown = {}): ResolvedRuntimeOptions {
   }
   const o = options as RuntimeOptions;
   const backends = o.backends ?? DEFAULTS.backends;
-  if (!Array.isArray(backends) || backends.length === 0 || !backends.every(isBackend)) {
-    throw invalid(`backends must be a non-empty array of ${BACKEND_LIST}`);
+  if (backends !== 'auto' && (!Array.isArray(backends) || backends.length === 0 || !backends.every(isBackend))) {
+    throw invalid(`backends must be 'auto' or a non-empty array of ${BACKEND_LIST}, got ${shown(backends)}`);
   }
   const numThreads = o.numThreads ?? DEFAULTS.numThreads;
   if (!Number.isInteger(numThreads) || numThreads < 0 || numThreads > 64) {
@@ -173,7 +201,8 @@ export function resolveOptions(options: unknown = {}): ResolvedRuntimeOptions {
     throw invalid(`workerTimeoutMs must be false or a number of milliseconds from 50 to 2147483647, got ${shown(workerTimeoutMs)}`);
   }
   return Object.freeze({
-    backends: Object.freeze([...new Set(backends)]),
+    backends: backends === 'auto' ? backends : Object.freeze([...new Set(backends)]),
+    backendProbe: resolveProbe(o.backendProbe),
     numThreads,
     wasmPaths,
     createWorker: o.createWorker,
@@ -201,6 +230,15 @@ function resolveStorage(storage: unknown): Readonly<Required<StorageOptions>> {
   if (typeof persist !== 'boolean') throw invalid('storage.persist must be a boolean');
   if (typeof dbName !== 'string' || dbName === '') throw invalid('storage.dbName must be a non-empty string');
   return Object.freeze({ maxBytes, persist, chunkBytes, dbName });
+}
+
+function resolveProbe(probe: unknown): Readonly<Required<BackendProbeOptions>> {
+  if (probe !== undefined && (typeof probe !== 'object' || probe === null)) throw invalid('backendProbe must be an object');
+  const p = { ...DEFAULTS.backendProbe, ...(probe as BackendProbeOptions | undefined) };
+  if (typeof p.budgetMs !== 'number' || !(p.budgetMs >= 0 && p.budgetMs <= 60_000)) throw invalid(`backendProbe.budgetMs must be a number of milliseconds from 0 to 60000, got ${shown(p.budgetMs)}`);
+  if (typeof p.maxAgeMs !== 'number' || !(p.maxAgeMs >= 0)) throw invalid(`backendProbe.maxAgeMs must be a number of milliseconds >= 0, got ${shown(p.maxAgeMs)}`);
+  if (typeof p.softwareGpu !== 'boolean') throw invalid(`backendProbe.softwareGpu must be a boolean, got ${shown(p.softwareGpu)}`);
+  return Object.freeze(p);
 }
 
 function invalid(message: string): EdgeInferError {

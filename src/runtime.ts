@@ -118,8 +118,9 @@ export class Runtime {
   }
 
   /**
-   * Starts onnxruntime-web in the worker ahead of the first load: fetches its .wasm (26.8 MB) with `runtime`
-   * progress events and keeps it in IndexedDB, so later visits, also offline, start from there. `load()` does this
+   * Starts onnxruntime-web in the worker ahead of the first load: fetches the .wasm of each build this device's
+   * backends need (14.2 MB for WASM only; 16.8 or 26.8 MB more where WebGPU or WebNN can be used) with `runtime`
+   * progress events and keeps them in IndexedDB, so later visits, also offline, start from there. `load()` does this
    * implicitly; call it early to show progress or to warm up. Fails with `runtime-assets-unavailable` when the file
    * cannot be fetched or is not WebAssembly (the message names the URL and the content-type received).
    */
@@ -131,7 +132,7 @@ export class Runtime {
     const events = options.onProgress ? proxy(options.onProgress) : undefined;
     const started = this.unusableOn(client, client.call(async (api) => {
       await this.ready;
-      return api.prepare(events);
+      await api.prepare(this.options.backends, this.options.backendProbe.softwareGpu, events);
     }).finally(() => client.started()));
     const signal = options.signal;
     if (!signal) return started;

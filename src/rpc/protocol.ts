@@ -3,6 +3,7 @@ import type { SerializedError } from '../errors.js';
 import type { Backend } from '../options.js';
 import type { Precision } from '../store/manifest.js';
 import type { GpuAdapterFacts } from '../worker/backend.js';
+import type { BuildName } from '../worker/ort-builds.js';
 import type { CachedModelInfo } from '../store/store.js';
 import type { Tensor, ValueInfo } from '../tensor.js';
 
@@ -38,8 +39,39 @@ export interface LoadRequest {
     /** Without sha256 the bytes cannot be verified, so they are not cached. */
     | { kind: 'url'; url: string; sha256?: string; size?: number; version?: string }
     | { kind: 'manifest'; manifest: string; version?: string; precision?: Precision };
-  /** Backends to try in order. */
-  backends: readonly Backend[];
+  /** Backends to try in order, or `auto`: the fastest measured on this device (see worker/choose.ts). */
+  backends: readonly Backend[] | 'auto';
+  /** How `auto` measures; ignored for a list. */
+  probe: ProbeRequest;
+  /** Run one inference before the load resolves, so the first call is not the slow one. */
+  warmup: boolean;
+}
+
+export interface ProbeRequest {
+  budgetMs: number;
+  maxAgeMs: number;
+  /** Let `auto` measure a software WebGPU adapter too (it is ruled out otherwise). */
+  softwareGpu: boolean;
+  /** Inputs for probe and warm-up runs; made from the signature when absent. */
+  feeds?: Record<string, Tensor>;
+}
+
+/** One backend `auto` considered: its median probe run, or why it was not usable. */
+export interface BackendCandidate {
+  backend: Backend;
+  /** Median of the timed probe runs, in ms (absent when it was the only usable backend, so not timed). */
+  ms?: number;
+  reason?: string;
+}
+
+/** How a model's backend was chosen. */
+export interface BackendChoice {
+  /** `auto`: measured (or remembered); `listed`: the first of `backends` that worked; `forced`: the `backend` option. */
+  mode: 'auto' | 'listed' | 'forced';
+  chosen: Backend;
+  candidates: BackendCandidate[];
+  /** Whether an earlier measurement on this device was reused (no probe ran). */
+  cached: boolean;
 }
 
 /** Where a load got its bytes: the network, the IndexedDB cache, or the caller (`{ bytes }`). */
@@ -79,6 +111,9 @@ export interface LoadReply {
   fallbackReason?: string;
   /** The WebGPU adapter's vendor and architecture, when the model runs on WebGPU. */
   gpu?: GpuAdapterFacts;
+  backendChoice: BackendChoice;
+  /** The onnxruntime-web build the session runs in. */
+  build: BuildName;
   bytes: number;
   /** SHA-256 of the model file (hex): verified against the expected one, or computed from the bytes. */
   sha256: string;
@@ -106,8 +141,8 @@ export interface WorkerApi {
   init(config: InitConfig): Promise<WorkerEnv>;
   /** Answers as soon as the worker's event loop is free: the liveness check. */
   ping(): Promise<void>;
-  /** Starts onnxruntime-web (fetching or reading its .wasm); `load` does it implicitly. */
-  prepare(onEvent?: (event: LoadEvent) => void): Promise<void>;
+  /** Starts the onnxruntime-web builds these backends need here (fetching or reading their .wasm); `load` does it implicitly. */
+  prepare(backends: readonly Backend[] | 'auto', softwareGpu: boolean, onEvent?: (event: LoadEvent) => void): Promise<BuildName[]>;
   load(request: LoadRequest, onEvent?: (event: LoadEvent) => void): Promise<LoadReply>;
   abort(requestId: number): Promise<void>;
   storageList(): Promise<CachedModelInfo[]>;

@@ -1,4 +1,4 @@
-import type { Backend } from '../options.js';
+import type { Backend } from '../backends.js';
 
 export type Availability = { ok: true; gpu?: GpuAdapterFacts } | { ok: false; reason: string };
 
@@ -6,7 +6,12 @@ export type Availability = { ok: true; gpu?: GpuAdapterFacts } | { ok: false; re
 export interface GpuAdapterFacts {
   vendor?: string;
   architecture?: string;
+  /** A software rasterizer (SwiftShader, llvmpipe, WARP): correct, but far slower than WASM. */
+  software?: boolean;
 }
+
+/** Architectures of software WebGPU adapters, for browsers that do not set `isFallbackAdapter`. */
+const SOFTWARE = /swiftshader|llvmpipe|lavapipe|softpipe|warp|microsoft basic render/i;
 
 let webgpu: Promise<Availability> | undefined;
 
@@ -17,19 +22,33 @@ export function webgpuAvailability(): Promise<Availability> {
 }
 
 async function probeWebGpu(): Promise<Availability> {
-  type Adapter = { info?: { vendor?: string; architecture?: string } };
+  type Info = { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean };
+  type Adapter = { info?: Info; isFallbackAdapter?: boolean };
   const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<Adapter | null> } }).gpu;
   if (!gpu) return { ok: false, reason: 'navigator.gpu is missing (WebGPU unsupported or disabled in this browser)' };
   try {
     const adapter = await gpu.requestAdapter();
     if (!adapter) return { ok: false, reason: 'navigator.gpu.requestAdapter() returned no adapter' };
-    const { vendor, architecture } = adapter.info ?? {};
-    return { ok: true, gpu: { ...(vendor ? { vendor } : {}), ...(architecture ? { architecture } : {}) } };
+    const { vendor, architecture, description } = adapter.info ?? {};
+    const software = adapter.info?.isFallbackAdapter === true || adapter.isFallbackAdapter === true
+      || SOFTWARE.test(`${vendor ?? ''} ${architecture ?? ''} ${description ?? ''}`);
+    return { ok: true, gpu: { ...(vendor ? { vendor } : {}), ...(architecture ? { architecture } : {}), ...(software ? { software } : {}) } };
   } catch (error) {
     return { ok: false, reason: `navigator.gpu.requestAdapter() failed: ${String(error)}` };
   }
 }
 
-export function availability(backend: Backend): Promise<Availability> {
-  return backend === 'webgpu' ? webgpuAvailability() : Promise.resolve({ ok: true });
+/** Whether `backend` can run here at all. With `measured` (the `auto` choice), a software WebGPU adapter is ruled out. */
+export async function availability(backend: Backend, measured = false): Promise<Availability> {
+  if (backend === 'wasm') return { ok: true };
+  if (backend === 'webnn') {
+    const ml = (navigator as Navigator & { ml?: unknown }).ml;
+    return ml ? { ok: true } : { ok: false, reason: 'navigator.ml is missing (WebNN unsupported or disabled in this browser)' };
+  }
+  const found = await webgpuAvailability();
+  if (measured && found.ok && found.gpu?.software) {
+    const name = found.gpu.architecture || found.gpu.vendor || 'fallback adapter';
+    return { ok: false, reason: `the WebGPU adapter is a software one (${name}): slower than WASM, so auto never chooses it` };
+  }
+  return found;
 }

@@ -1,17 +1,20 @@
-import * as ort from 'onnxruntime-web/webgpu';
 import { EdgeInferError, toEdgeInferError } from '../errors.js';
-import type { Backend } from '../options.js';
-import type { Dtype, Tensor, TypedArray, ValueInfo } from '../tensor.js';
+import { BACKENDS, type Backend } from '../backends.js';
+import type { Tensor } from '../tensor.js';
 import { Batcher, channelScheduler, type Scheduler } from './batcher.js';
-import type { BatchPolicy, InitConfig, LoadEvent, LoadReply, LoadRequest, RunOutcome, RunReply, WorkerEnv } from '../rpc/protocol.js';
-import { createSession, signatureOf } from './session.js';
-import { RUNTIME_WASM, RuntimeAssets } from './runtime-assets.js';
+import type { BackendChoice, BatchPolicy, InitConfig, LoadEvent, LoadReply, LoadRequest, RunOutcome, RunReply, WorkerEnv } from '../rpc/protocol.js';
+import { availability } from './backend.js';
+import { ChoiceStore } from './choice-store.js';
+import { chooseByMeasurement } from './choose.js';
+import { buildFor, type BuildName } from './ort-builds.js';
+import { probeFeeds } from './probe-feeds.js';
+import { createSession, runOn, signatureOf, type Opened } from './session.js';
+import { RuntimeAssets } from './runtime-assets.js';
 import { ModelSources } from './sources.js';
-import { setOwn } from '../own.js';
 
 interface Entry {
   id: string;
-  session: ort.InferenceSession;
+  opened: Pick<Opened<unknown>, 'session' | 'ort'>;
   /** Lets the store evict this model's bytes again once the session is gone. */
   release: () => void;
   /** Tail of this session's run queue: runs on one session never overlap. */
@@ -27,6 +30,7 @@ export class Engine {
   private nextHandle = 1;
   private sources: ModelSources | undefined;
   private runtime: RuntimeAssets | undefined;
+  private choices: ChoiceStore | undefined;
 
   get storage(): ModelSources {
     if (!this.sources) throw new EdgeInferError('runtime-disposed', 'the worker was not initialized');
@@ -35,20 +39,22 @@ export class Engine {
 
   init(config: InitConfig): WorkerEnv {
     this.sources = new ModelSources(config.storage);
-    this.runtime = new RuntimeAssets(config.storage.dbName);
-    // Only the .wasm moves: the rest of onnxruntime-web is bundled with this worker.
-    if (config.wasmPaths) ort.env.wasm.wasmPaths = { wasm: new URL(RUNTIME_WASM, config.wasmPaths).href };
-    ort.env.wasm.proxy = false; // this worker replaces ORT's own proxy worker
-    if (config.numThreads > 0) ort.env.wasm.numThreads = config.numThreads;
+    this.runtime = new RuntimeAssets(config.storage.dbName, { ...(config.wasmPaths ? { wasmPaths: config.wasmPaths } : {}), numThreads: config.numThreads });
+    this.choices = new ChoiceStore(config.storage.dbName);
     const isolated = globalThis.crossOriginIsolated === true;
     const threads = isolated ? (config.numThreads || Math.min(4, Math.ceil((navigator.hardwareConcurrency || 1) / 2))) : 1;
     return { crossOriginIsolated: isolated, numThreads: threads };
   }
 
-  /** Starts onnxruntime-web once: its .wasm from IndexedDB, or from the network with `runtime` progress events. */
-  prepare(emit: (event: LoadEvent) => void = () => undefined): Promise<void> {
-    if (!this.runtime) throw new EdgeInferError('runtime-disposed', 'the worker was not initialized');
-    return this.runtime.prepare(emit);
+  /** Starts the onnxruntime-web builds that `backends` can use on this device (each once per worker). */
+  async prepare(backends: readonly Backend[] | 'auto', softwareGpu: boolean, emit: (event: LoadEvent) => void = () => undefined): Promise<BuildName[]> {
+    const usable: Backend[] = [];
+    for (const backend of backends === 'auto' ? BACKENDS : backends) {
+      if ((await availability(backend, backends === 'auto' && !softwareGpu)).ok) usable.push(backend);
+    }
+    const builds = [...new Set(usable.map((b) => buildFor(b)))];
+    for (const build of builds) await this.assets().prepare(build, emit);
+    return builds;
   }
 
   async load(request: LoadRequest, emit: (event: LoadEvent) => void = () => undefined): Promise<LoadReply> {
@@ -56,20 +62,24 @@ export class Engine {
     const controller = new AbortController();
     this.loads.set(request.requestId, controller);
     try {
-      await this.prepare(emit);
-      const { session, backend, reasons, fetched, gpu } = await createSession(request.id, request.backends, (b) =>
-        this.storage.fetch(request, controller.signal, emit, b),
-      );
-      if (controller.signal.aborted) {
-        await session.release();
-        throw new EdgeInferError('aborted', `loading model "${request.id}" was aborted`);
-      }
+      const bytesFor = (b: Backend) => this.storage.fetch(request, controller.signal, emit, b);
+      const ortFor = (b: Backend) => this.assets().prepare(buildFor(b), emit);
+      const { opened, choice, warm } = await this.open(request, bytesFor, ortFor);
+      const { session, backend, fetched } = opened;
       const { bytes } = fetched;
+      const signature = signatureOf(bytes, session);
+      try {
+        if (controller.signal.aborted) throw new EdgeInferError('aborted', `loading model "${request.id}" was aborted`);
+        if (request.warmup && !warm) await warmUp(opened, request, signature.inputs);
+      } catch (error) {
+        await session.release();
+        throw error;
+      }
       const handle = this.nextHandle++;
       const release = this.storage.hold(request.id, fetched.version);
-      this.sessions.set(handle, { id: request.id, session, release, queue: Promise.resolve() });
-      const signature = signatureOf(bytes, session);
+      this.sessions.set(handle, { id: request.id, opened, release, queue: Promise.resolve() });
       emit({ type: 'ready', id: request.id, version: fetched.version, source: fetched.source, cached: fetched.cached, backend });
+      const skipped = choice.candidates.filter((c) => c.reason !== undefined && c.backend !== backend);
       return {
         handle,
         version: fetched.version,
@@ -78,8 +88,10 @@ export class Engine {
         inputs: signature.inputs,
         outputs: signature.outputs,
         backend,
-        ...(reasons.length > 0 ? { fallbackReason: reasons.join('; ') } : {}),
-        ...(gpu ? { gpu } : {}),
+        ...(skipped.length > 0 ? { fallbackReason: skipped.map((c) => `${c.backend}: ${c.reason}`).join('; ') } : {}),
+        ...(opened.gpu ? { gpu: opened.gpu } : {}),
+        backendChoice: choice,
+        build: buildFor(backend),
         bytes: bytes.byteLength,
         sha256: fetched.sha256,
         loadMs: performance.now() - start,
@@ -87,6 +99,21 @@ export class Engine {
     } finally {
       this.loads.delete(request.requestId);
     }
+  }
+
+  private async open<F extends { bytes: Uint8Array; sha256: string }>(
+    request: LoadRequest, bytesFor: (b: Backend) => Promise<F>, ortFor: (b: Backend) => Promise<Opened<F>['ort']>,
+  ): Promise<{ opened: Opened<F>; choice: BackendChoice; warm: boolean }> {
+    if (request.backends === 'auto') {
+      const precision = request.source.kind === 'manifest' ? request.source.precision ?? 'auto' : 'file';
+      return chooseByMeasurement(request.id, { ...request.probe, precision }, this.choices!, bytesFor, ortFor);
+    }
+    const { opened, reasons } = await createSession(request.id, request.backends, bytesFor, ortFor);
+    const candidates = [
+      ...reasons.map((r) => ({ backend: r.slice(0, r.indexOf(':')) as Backend, reason: r.slice(r.indexOf(':') + 2) })),
+      { backend: opened.backend },
+    ];
+    return { opened, choice: { mode: request.backends.length === 1 ? 'forced' : 'listed', chosen: opened.backend, candidates, cached: false }, warm: false };
   }
 
   abort(requestId: number): void {
@@ -118,7 +145,12 @@ export class Engine {
     this.sessions.delete(handle);
     await entry.queue;
     entry.release();
-    await entry.session.release();
+    await entry.opened.session.release();
+  }
+
+  private assets(): RuntimeAssets {
+    if (!this.runtime) throw new EdgeInferError('runtime-disposed', 'the worker was not initialized');
+    return this.runtime;
   }
 
   private entry(handle: number): Entry {
@@ -126,6 +158,13 @@ export class Engine {
     if (!entry) throw new EdgeInferError('model-disposed', `model handle ${handle} was disposed or never loaded`);
     return entry;
   }
+}
+
+/** One run before the load resolves. A model that rejects made-up inputs is simply not warmed (pass `probeFeeds`). */
+async function warmUp(opened: Opened<unknown>, request: LoadRequest, inputs: Parameters<typeof probeFeeds>[0]): Promise<void> {
+  const feeds = request.probe.feeds ?? probeFeeds(inputs);
+  if (!feeds) return;
+  await runOn(opened, request.id, feeds).catch(() => undefined);
 }
 
 function enqueue<T>(entry: Entry, task: () => Promise<T>): Promise<T> {
@@ -139,7 +178,7 @@ let scheduler: Scheduler | undefined;
 function batcherOf(entry: Entry, policy: BatchPolicy): Batcher {
   scheduler ??= channelScheduler();
   entry.batcher ??= new Batcher(
-    { id: entry.id, inputNames: entry.session.inputNames, enqueue: (task) => enqueue(entry, task), run: (feeds) => runSession(entry, feeds) },
+    { id: entry.id, inputNames: entry.opened.session.inputNames, enqueue: (task) => enqueue(entry, task), run: (feeds) => runSession(entry, feeds) },
     policy,
     scheduler,
   );
@@ -148,22 +187,7 @@ function batcherOf(entry: Entry, policy: BatchPolicy): Batcher {
 }
 
 async function runSession(entry: Entry, feeds: Record<string, Tensor>): Promise<RunReply> {
-  const inputs: Record<string, ort.Tensor> = {};
-  for (const [name, t] of Object.entries(feeds)) {
-    setOwn(inputs, name, new ort.Tensor(t.dtype as ort.Tensor.Type, t.data as ort.Tensor.DataType, t.dims));
-  }
   const start = performance.now();
-  let results: ort.InferenceSession.ReturnType;
-  try {
-    results = await entry.session.run(inputs);
-  } catch (error) {
-    throw toEdgeInferError(error, 'inference-failed', `model "${entry.id}" failed to run`);
-  }
-  const inferenceMs = performance.now() - start;
-  const outputs: Record<string, Tensor> = {};
-  for (const [name, t] of Object.entries(results)) {
-    setOwn(outputs, name, { dtype: t.type as Dtype, dims: [...t.dims], data: t.data as TypedArray });
-  }
-  return { outputs, inferenceMs };
+  const outputs = await runOn(entry.opened, entry.id, feeds);
+  return { outputs, inferenceMs: performance.now() - start };
 }
-

@@ -1,16 +1,15 @@
-// onnxruntime-web's .wasm (26.8 MB): fetched once with progress, kept in IndexedDB, and served from there on the
-// next start, so a page that opens offline still starts the runtime. onnxruntime-web computes the file's URL inside
-// its own bundle (where bundlers rewrite it), so the worker learns the URL from the request itself: while the
-// runtime starts, this worker's `fetch` answers requests for that file.
-import { get, set } from 'idb-keyval';
-import * as ort from 'onnxruntime-web/webgpu';
+// onnxruntime-web's .wasm (14-27 MB per build): fetched once with progress, kept in IndexedDB, and served from there
+// on the next start, so a page that opens offline still starts the runtime. onnxruntime-web computes the file's URL
+// inside its own bundle (where bundlers rewrite it), so the worker learns the URL from the request itself: while a
+// build starts, this worker's `fetch` answers requests for that build's file.
+import { delMany, get, keys, set } from 'idb-keyval';
 import { EdgeInferError, toEdgeInferError } from '../errors.js';
 import type { LoadEvent } from '../rpc/protocol.js';
 import { openStore } from '../store/db.js';
 import { sha256Hex } from '../store/integrity.js';
+import { importBuild, type BuildConfig, type BuildName, type Ort } from './ort-builds.js';
 
-/** The file the bundled (WebGPU + WASM) build loads; bundlers may add a content hash to its name. */
-export const RUNTIME_WASM = 'ort-wasm-simd-threaded.asyncify.wasm';
+/** Any build's file, hashed or not: starts run one at a time, so the file asked for is the starting build's. */
 const RUNTIME_FILE = /ort-wasm-simd-threaded[^/]*\.wasm$/;
 /** A 105-byte Identity model: creating its session makes onnxruntime-web fetch and compile its .wasm. */
 const STARTER = 'CAgSEWVkZ2UtaW5mZXItbW9kZWxzGgUxLjAuMCgBMgA6QQoTCgF4EgF5GgF5IghJZGVudGl0eRIIaWRlbnRpdHlaDwoBeBIKCggIARIECgIIAWIPCgF5EgoKCAgBEgQKAggBQgQKABAR';
@@ -23,23 +22,33 @@ interface Kept {
 
 type Emit = (event: LoadEvent) => void;
 
-/** Starts onnxruntime-web's WebAssembly once per worker; concurrent callers share the start. */
+/** Starts each onnxruntime-web build's WebAssembly once per worker; concurrent callers share the start. */
 export class RuntimeAssets {
-  private started: Promise<void> | undefined;
+  private readonly started = new Map<BuildName, Promise<Ort>>();
+  /** Starts run one at a time: each swaps this worker's `fetch` while it runs. */
+  private queue: Promise<unknown> = Promise.resolve();
   private emit: Emit = () => undefined;
 
-  constructor(private readonly dbName: string) {}
+  constructor(private readonly dbName: string, private readonly config: BuildConfig) {}
 
-  /** Resolves once the runtime can create sessions; `emit` gets `runtime` progress events. */
-  prepare(emit: Emit): Promise<void> {
+  /** Resolves with the build once it can create sessions; `emit` gets `runtime` progress events. */
+  prepare(build: BuildName, emit: Emit): Promise<Ort> {
     this.emit = emit;
-    this.started ??= this.start();
-    return this.started;
+    let started = this.started.get(build);
+    if (!started) {
+      started = this.queue.then(() => this.start(build));
+      this.queue = started.catch(() => undefined);
+      this.started.set(build, started);
+    }
+    return started;
   }
 
-  private async start(): Promise<void> {
+  private async start(build: BuildName): Promise<Ort> {
+    const ort = await importBuild(build, this.config).catch((error: unknown) => {
+      throw toEdgeInferError(error, 'runtime-assets-unavailable', `onnxruntime-web's ${build} build could not be imported`);
+    });
     const store = openStore(`${this.dbName}-runtime`, 'files');
-    const key = `onnxruntime-web@${ort.env.versions.web ?? ort.env.versions.common}`;
+    const key = `onnxruntime-web@${ort.env.versions.web ?? ort.env.versions.common}/${build}`;
     const kept = await get<Kept>(key, store).catch(() => undefined);
     const native = globalThis.fetch;
     let failure: EdgeInferError | undefined;
@@ -57,6 +66,7 @@ export class RuntimeAssets {
     try {
       const session = await ort.InferenceSession.create(Uint8Array.from(atob(STARTER), (c) => c.charCodeAt(0)), { executionProviders: ['wasm'] });
       await session.release();
+      return ort;
     } catch (error) {
       throw failure ?? toEdgeInferError(error, 'runtime-assets-unavailable', 'onnxruntime-web failed to start');
     } finally {
@@ -90,8 +100,16 @@ export class RuntimeAssets {
       throw new EdgeInferError('runtime-assets-unavailable', `onnxruntime-web's ${url} (content-type ${type}) is not WebAssembly: it does not start with 00 61 73 6d`, { url, contentType: type });
     }
     await set(key, { url, sha256: await sha256Hex(bytes), bytes: bytes.buffer } satisfies Kept, store).catch(() => undefined); // uncached, still usable
+    await dropOtherVersions(key, store);
     return bytes.buffer;
   }
+}
+
+/** Files of other onnxruntime-web versions (kept before an update) are never read again: free their space. */
+async function dropOtherVersions(key: string, store: ReturnType<typeof openStore>): Promise<void> {
+  const version = key.slice(0, key.indexOf('/') + 1);
+  const stale = (await keys(store).catch(() => [])).filter((k) => typeof k === 'string' && !k.startsWith(version));
+  if (stale.length > 0) await delMany(stale, store).catch(() => undefined);
 }
 
 /** The kept copy, if it is whole: a copy damaged in storage is ignored and fetched again. */

@@ -4,7 +4,8 @@ import { DEFAULTS, resolveOptions } from '../../src/options.js';
 
 test('defaults are documented values and frozen', () => {
   const resolved = resolveOptions();
-  expect(resolved.backends).toEqual(['webgpu', 'wasm']);
+  expect(resolved.backends).toBe('auto');
+  expect(resolved.backendProbe).toEqual({ budgetMs: 300, maxAgeMs: 7 * 24 * 3600 * 1000, softwareGpu: false });
   expect(resolved.numThreads).toBe(0);
   expect(resolved.wasmPaths).toBeUndefined(); // next to onnxruntime-web's module
   expect(resolved.workerTimeoutMs).toBe(30_000);
@@ -27,6 +28,10 @@ test.each([
   ['a string', 'fast'],
   ['an unknown backend', { backends: ['webgl'] }],
   ['no backends', { backends: [] }],
+  ['a backends string other than auto', { backends: 'fastest' }],
+  ['a negative probe budget', { backendProbe: { budgetMs: -1 } }],
+  ['a probe maxAgeMs that is not a number', { backendProbe: { maxAgeMs: '7d' } }],
+  ['a non-boolean softwareGpu', { backendProbe: { softwareGpu: 1 } }],
   ['fractional threads', { numThreads: 1.5 }],
   ['negative threads', { numThreads: -1 }],
   ['a wasmPaths without trailing slash', { wasmPaths: '/ort' }],

@@ -1,0 +1,49 @@
+import type { Tensor, TypedArray, ValueInfo } from '../tensor.js';
+
+/** Largest input the probe makes (elements): a model that takes more is timed on what the app passes as `probeFeeds`. */
+const MAX_ELEMENTS = 1 << 24;
+
+/**
+ * Inputs shaped from a signature, for warm-up and timing runs: free dims set to 1, floats drawn in [0, 1) from a
+ * seeded generator (the same values every time), integers and booleans zero. Returns undefined when an input is
+ * too large to make.
+ */
+export function probeFeeds(inputs: readonly ValueInfo[], seed = 1): Record<string, Tensor> | undefined {
+  const random = mulberry32(seed);
+  const feeds: Record<string, Tensor> = {};
+  for (const input of inputs) {
+    const dims = (input.dims ?? [1]).map((d) => (typeof d === 'number' && d >= 0 ? d : 1));
+    const size = dims.reduce((a, b) => a * b, 1);
+    if (size > MAX_ELEMENTS) return undefined;
+    Object.defineProperty(feeds, input.name, { value: { dtype: input.dtype, dims, data: filled(input.dtype, size, random) }, enumerable: true });
+  }
+  return feeds;
+}
+
+function filled(dtype: Tensor['dtype'], size: number, random: () => number): TypedArray {
+  switch (dtype) {
+    case 'float32': return Float32Array.from({ length: size }, random);
+    case 'float64': return Float64Array.from({ length: size }, random);
+    case 'float16': return new Uint16Array(size).fill(0x3800); // 0.5
+    case 'int8': return new Int8Array(size);
+    case 'uint8': case 'bool': return new Uint8Array(size);
+    case 'int16': return new Int16Array(size);
+    case 'uint16': return new Uint16Array(size);
+    case 'int32': return new Int32Array(size);
+    case 'uint32': return new Uint32Array(size);
+    case 'int64': return new BigInt64Array(size);
+    case 'uint64': return new BigUint64Array(size);
+  }
+}
+
+/** A small seeded generator: probes must not depend on Math.random. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
