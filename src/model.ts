@@ -7,6 +7,7 @@ import type { ServingOptions } from './serving/options.js';
 import { resolveServing, type ServingContext, type ServingInfo } from './serving/serving.js';
 import { validateFeeds, wholeBuffers, type Tensor, type ValueInfo } from './tensor.js';
 import type { AnySignature, Signature, TypedFeeds, TypedOutputs } from './typed.js';
+import type { BuildName } from './worker/ort-builds.js';
 import type { BackendChoice, BatchPolicy, LoadReply, LoadSourceKind, RunOutcome, RunReply } from './rpc/protocol.js';
 import { setOwn } from './own.js';
 
@@ -68,6 +69,8 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
   readonly backend: Backend;
   /** How the backend was chosen: measured by `auto` (or remembered from an earlier load), listed or forced. */
   readonly backendChoice: BackendChoice;
+  /** The onnxruntime-web build the session runs in: `'wasm'` (plain, CPU only), `'jspi'` or `'asyncify'` (WebGPU/WebNN). */
+  readonly build: BuildName;
   /** Why preferred backends were skipped, e.g. no WebGPU adapter; `undefined` when the first choice worked. */
   readonly fallbackReason: string | undefined;
   /** The manifest or cache version, when the model was loaded by id or with a sha256. */
@@ -106,6 +109,7 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
     this.inputs = Object.freeze(reply.inputs.map((v) => Object.freeze({ ...v, dims: v.dims && Object.freeze([...v.dims]) })));
     this.outputs = Object.freeze(reply.outputs.map((v) => Object.freeze({ ...v, dims: v.dims && Object.freeze([...v.dims]) })));
     this.backend = reply.backend;
+    this.build = reply.build;
     this.backendChoice = Object.freeze({ ...reply.backendChoice, candidates: Object.freeze(reply.backendChoice.candidates.map((c) => Object.freeze({ ...c }))) }) as BackendChoice;
     this.fallbackReason = reply.fallbackReason;
     this.bytes = reply.bytes;
