@@ -3,8 +3,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Connect, Plugin } from 'vite';
 
-/** The onnxruntime-web runtime files the worker loads (the WebGPU build uses the asyncify pair). */
-export const ORT_FILES = /^ort-wasm-simd-threaded\.asyncify\.(mjs|wasm)$/;
+/** The onnxruntime-web runtime files the worker loads: the plain build for WASM, jspi or asyncify for WebGPU/WebNN. */
+export const ORT_FILES = /^ort-wasm-simd-threaded(\.jspi|\.asyncify)?\.(mjs|wasm)$/;
 
 export function ortDist(): string {
   const entry = createRequire(import.meta.url).resolve('onnxruntime-web');

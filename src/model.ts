@@ -47,7 +47,8 @@ export interface RunResult<O extends Signature = AnySignature> {
 
 /** What a Model needs from its runtime: the worker calls, guarded against a crashed worker. */
 export interface ModelHost {
-  run(handle: number, generation: number, feeds: Record<string, Tensor>, transfer: boolean, batching?: BatchPolicy): Promise<RunReply>;
+  /** `lone`: no other run of the model is in flight, so a batching worker runs it at once when the session is idle. */
+  run(handle: number, generation: number, feeds: Record<string, Tensor>, transfer: boolean, batching?: BatchPolicy, lone?: boolean): Promise<RunReply>;
   /** Several runs in one message; `transfer` lists the buffers to move. */
   runMany(handle: number, generation: number, requests: Record<string, Tensor>[], transfer: ArrayBuffer[], batching?: BatchPolicy): Promise<RunOutcome[]>;
   /** Whether the worker that holds this model is still the runtime's live worker. */
@@ -121,7 +122,7 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
     const batching = this.serving.batching || undefined;
     this.coalescer = batching && new RunCoalescer(
       {
-        one: (feeds) => host.run(this.handle, generation, feeds, true, batching),
+        one: (feeds, lone) => host.run(this.handle, generation, feeds, true, batching, lone),
         many: (requests, moved) => host.runMany(this.handle, generation, requests, moved, batching),
       },
       batching.maxBatch,

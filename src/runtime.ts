@@ -52,10 +52,14 @@ export class Runtime {
     this.options = resolveOptions(options);
     this.telemetry = createTelemetry(this.options.telemetry);
     this.host = {
-      run: (handle, generation, feeds, move, batching) =>
-        this.live(generation).call((api) => api.run(handle, move ? transfer(feeds, wholeBuffers(Object.values(feeds))) : feeds, batching)),
-      runMany: (handle, generation, requests, moved, batching) =>
-        this.live(generation).call((api) => api.runMany(handle, transfer(requests, moved), batching)),
+      run: (handle, generation, feeds, move, batching, lone = false) => {
+        const client = this.live(generation);
+        return client.call(() => client.runs.run(handle, feeds, batching, lone, move ? wholeBuffers(Object.values(feeds)) : []));
+      },
+      runMany: (handle, generation, requests, moved, batching) => {
+        const client = this.live(generation);
+        return client.call(() => client.runs.runMany(handle, requests, batching, moved));
+      },
       telemetry: this.telemetry,
       alive: (generation) => !this.disposed && generation === this.generation && this.client?.alive === true,
       release: async (handle, generation) => {
@@ -203,7 +207,7 @@ export class Runtime {
       ...(wasmPaths ? { wasmPaths } : {}), numThreads,
       storage: { dbName: storage.dbName, maxBytes: storage.maxBytes, chunkBytes: storage.chunkBytes, retries, retryDelayMs, ...(allowedOrigins ? { allowedOrigins } : {}) },
     };
-    this.ready = client.call((api) => api.init(config));
+    this.ready = client.call((api) => api.init(config, transfer(client.workerEnd, [client.workerEnd])));
     if (storage.persist) void navigator.storage?.persist?.().catch(() => false);
     this.ready.catch(() => undefined);
     return client;

@@ -1,6 +1,7 @@
 import { wrap, type Remote } from 'comlink';
 import { EdgeInferError, reviveError } from '../errors.js';
 import type { WorkerApi } from './protocol.js';
+import { RunPort } from './run-port.js';
 
 /**
  * Time a new worker gets before the liveness check applies: its first load also starts onnxruntime-web, whose
@@ -16,6 +17,9 @@ const STARTUP_MS = 30_000;
  */
 export class WorkerClient {
   private readonly api: Remote<WorkerApi>;
+  /** Runs travel here, beside comlink; the other end goes to the worker with `init`. */
+  readonly runs: RunPort;
+  readonly workerEnd: MessagePort;
   /** Rejecters of calls still waiting for the worker. */
   private readonly pending = new Set<(error: EdgeInferError) => void>();
   private failure: EdgeInferError | undefined;
@@ -36,6 +40,9 @@ export class WorkerClient {
     });
     worker.addEventListener('messageerror', () => this.crash('a message could not be deserialized'));
     this.api = wrap<WorkerApi>(worker);
+    const channel = new MessageChannel();
+    this.runs = new RunPort(channel.port1);
+    this.workerEnd = channel.port2;
   }
 
   get alive(): boolean {
@@ -72,6 +79,7 @@ export class WorkerClient {
     clearInterval(this.watchdog);
     for (const reject of this.pending) reject(reason);
     this.pending.clear();
+    this.runs.close(reason);
     this.worker.terminate();
   }
 

@@ -138,7 +138,8 @@ export interface BatchPolicy {
 }
 
 export interface WorkerApi {
-  init(config: InitConfig): Promise<WorkerEnv>;
+  /** `runs`: the port `run` and `runMany` travel on (rpc/run-port.ts), kept apart from comlink for speed. */
+  init(config: InitConfig, runs: MessagePort): Promise<WorkerEnv>;
   /** Answers as soon as the worker's event loop is free: the liveness check. */
   ping(): Promise<void>;
   /** Starts the onnxruntime-web builds these backends need here (fetching or reading their .wasm); `load` does it implicitly. */
@@ -149,8 +150,5 @@ export interface WorkerApi {
   storageUsage(): Promise<StorageUsage>;
   storageDelete(id: string): Promise<number>;
   storageClear(): Promise<void>;
-  run(handle: number, feeds: Record<string, Tensor>, batching?: BatchPolicy): Promise<RunReply>;
-  /** Several runs of one model sent in one message (see serving/run-coalescer.ts); each settles on its own. */
-  runMany(handle: number, requests: Record<string, Tensor>[], batching?: BatchPolicy): Promise<RunOutcome[]>;
   release(handle: number): Promise<void>;
 }

@@ -7,8 +7,8 @@ import type { RunOutcome, RunReply } from '../rpc/protocol.js';
 import { setOwn } from '../own.js';
 
 export interface CoalescerTransport {
-  /** Sends one run, moving its buffers. */
-  one(feeds: Record<string, Tensor>): Promise<RunReply>;
+  /** Sends one run, moving its buffers. `lone`: no other run of this model is in flight, so the worker need not wait for company. */
+  one(feeds: Record<string, Tensor>, lone: boolean): Promise<RunReply>;
   many(feeds: Record<string, Tensor>[], transfer: ArrayBuffer[]): Promise<RunOutcome[]>;
 }
 
@@ -20,6 +20,8 @@ interface Letter {
 
 export class RunCoalescer {
   private letters: Letter[] = [];
+  /** Messages sent and not yet answered. */
+  private inFlight = 0;
 
   /** `flushAt`: send as soon as this many runs wait (a full batch), so the worker starts on it while more are issued. */
   constructor(
@@ -46,14 +48,17 @@ export class RunCoalescer {
     const letters = this.letters;
     if (letters.length === 0) return;
     this.letters = [];
+    const answered = () => void this.inFlight--;
     if (letters.length === 1) {
       const only = letters[0]!;
-      attempt(() => this.transport.one(only.feeds)).then(only.resolve, only.reject);
+      const lone = this.inFlight++ === 0;
+      attempt(() => this.transport.one(only.feeds, lone)).finally(answered).then(only.resolve, only.reject);
       return;
     }
     // Every buffer here is either a private copy or one the caller asked to move.
     const buffers = wholeBuffers(letters.flatMap((l) => Object.values(l.feeds)));
-    attempt(() => this.transport.many(letters.map((l) => l.feeds), buffers)).then(
+    this.inFlight++;
+    attempt(() => this.transport.many(letters.map((l) => l.feeds), buffers)).finally(answered).then(
       (outcomes) => outcomes.forEach((o, i) => ('reply' in o ? letters[i]!.resolve(o.reply) : letters[i]!.reject(reviveError(o.error)))),
       (error: unknown) => letters.forEach((l) => l.reject(error)),
     );

@@ -29,6 +29,8 @@ export interface BatcherHost {
   readonly inputNames: readonly string[];
   /** Appends a task to the session's run queue, which runs tasks one at a time. */
   enqueue<T>(task: () => Promise<T>): Promise<T>;
+  /** Whether the run queue is empty (nothing running, nothing waiting). */
+  idle(): boolean;
   /** Runs feeds on the session now (called from inside a queued task). */
   run(feeds: Record<string, Tensor>): Promise<{ outputs: Record<string, Tensor>; inferenceMs: number }>;
 }
@@ -58,8 +60,12 @@ export class Batcher {
     private readonly scheduler: Scheduler,
   ) {}
 
-  /** Checks one request and runs it in a batch, or alone when it cannot be stacked. Rejects alone if malformed. */
-  submit(feeds: Record<string, Tensor>): Promise<BatchReply> {
+  /**
+   * Checks one request and runs it in a batch, or alone when it cannot be stacked. Rejects alone if malformed.
+   * `lone`: the request came alone; if the session is idle it runs at once, and requests that arrive while it runs
+   * form the next batch (waiting a turn for company would only add latency to sequential callers).
+   */
+  submit(feeds: Record<string, Tensor>, lone = false): Promise<BatchReply> {
     let request: Prepared;
     try {
       request = prepare(this.host.id, this.host.inputNames, feeds);
@@ -68,7 +74,7 @@ export class Batcher {
     }
     this.arrivals++;
     const { key } = request;
-    if (key === undefined || request.rows >= this.policy.maxBatch) {
+    if (key === undefined || request.rows >= this.policy.maxBatch || (lone && this.open.size === 0 && this.host.idle())) {
       return this.host.enqueue(async () => ({ ...(await this.host.run(feeds)), batchSize: 1 }));
     }
     let batch = this.open.get(key);

@@ -19,6 +19,8 @@ interface Entry {
   release: () => void;
   /** Tail of this session's run queue: runs on one session never overlap. */
   queue: Promise<unknown>;
+  /** Tasks in the queue, running or waiting. */
+  queued: number;
   /** Merges concurrent runs; made by the first run that asks for batching. */
   batcher?: Batcher;
 }
@@ -77,7 +79,7 @@ export class Engine {
       }
       const handle = this.nextHandle++;
       const release = this.storage.hold(request.id, fetched.version);
-      this.sessions.set(handle, { id: request.id, opened, release, queue: Promise.resolve() });
+      this.sessions.set(handle, { id: request.id, opened, release, queue: Promise.resolve(), queued: 0 });
       emit({ type: 'ready', id: request.id, version: fetched.version, source: fetched.source, cached: fetched.cached, backend });
       const skipped = choice.candidates.filter((c) => c.reason !== undefined && c.backend !== backend);
       return {
@@ -120,9 +122,10 @@ export class Engine {
     this.loads.get(requestId)?.abort();
   }
 
-  run(handle: number, feeds: Record<string, Tensor>, batching?: BatchPolicy): Promise<RunReply> {
+  /** `lone`: the run came in a message of its own, so it need not wait a turn for company when the session is idle. */
+  run(handle: number, feeds: Record<string, Tensor>, batching?: BatchPolicy, lone = false): Promise<RunReply> {
     const entry = this.entry(handle);
-    if (batching) return batcherOf(entry, batching).submit(feeds);
+    if (batching) return batcherOf(entry, batching).submit(feeds, lone);
     return enqueue(entry, () => runSession(entry, feeds));
   }
 
@@ -168,7 +171,8 @@ async function warmUp(opened: Opened<unknown>, request: LoadRequest, inputs: Par
 }
 
 function enqueue<T>(entry: Entry, task: () => Promise<T>): Promise<T> {
-  const result = entry.queue.then(task);
+  entry.queued++;
+  const result = entry.queue.then(task).finally(() => entry.queued--);
   entry.queue = result.catch(() => undefined);
   return result;
 }
@@ -178,7 +182,7 @@ let scheduler: Scheduler | undefined;
 function batcherOf(entry: Entry, policy: BatchPolicy): Batcher {
   scheduler ??= channelScheduler();
   entry.batcher ??= new Batcher(
-    { id: entry.id, inputNames: entry.opened.session.inputNames, enqueue: (task) => enqueue(entry, task), run: (feeds) => runSession(entry, feeds) },
+    { id: entry.id, inputNames: entry.opened.session.inputNames, enqueue: (task) => enqueue(entry, task), idle: () => entry.queued === 0, run: (feeds) => runSession(entry, feeds) },
     policy,
     scheduler,
   );

@@ -51,12 +51,13 @@ test('webpack builds the app with no errors and no warnings but its size hints',
   expect(warnings).toEqual([]);
 });
 
-test('the build carries one copy of the onnxruntime-web .wasm it uses', () => {
+test('the build carries one copy of each onnxruntime-web .wasm it uses', () => {
   const wasm = files(dist).filter((f) => f.endsWith('.wasm'));
-  expect(wasm).toHaveLength(1);
-  // The asyncify build's bytes (the one onnxruntime-web/webgpu loads), whatever webpack names the file.
-  const emitted = stats.assets!.find((a) => a.name === wasm[0]);
-  expect(emitted?.info.sourceFilename ?? '').toMatch(/ort-wasm-simd-threaded\.asyncify\.wasm$/);
+  // One per build (plain for WASM, jspi and asyncify for WebGPU/WebNN), whatever webpack names the files.
+  const sources = wasm.map((name) => stats.assets!.find((a) => a.name === name)?.info.sourceFilename ?? name);
+  expect(sources.map((s) => s.slice(s.lastIndexOf('/') + 1)).sort()).toEqual([
+    'ort-wasm-simd-threaded.asyncify.wasm', 'ort-wasm-simd-threaded.jspi.wasm', 'ort-wasm-simd-threaded.wasm',
+  ]);
 });
 
 /** Opens the app at `path` in a fresh page and reads what main.js wrote on <body>, with any page errors. */

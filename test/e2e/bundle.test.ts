@@ -27,8 +27,9 @@ afterAll(async () => {
 
 test('the build carries one copy of each onnxruntime-web file it uses', () => {
   const wasm = files(join(app, 'dist')).filter((f) => f.endsWith('.wasm'));
-  expect(wasm).toHaveLength(1);
-  expect(wasm[0]).toMatch(/^ort-wasm-simd-threaded\.asyncify-.*\.wasm$/);
+  // One per build: plain (WASM), jspi and asyncify (WebGPU/WebNN, with or without JSPI); a page fetches only those it uses.
+  const builds = wasm.map((f) => /^ort-wasm-simd-threaded(\.jspi|\.asyncify)?-[\w-]+\.wasm$/.exec(f)?.[1] ?? (f.startsWith('ort-') ? 'plain' : f)).sort();
+  expect(builds).toEqual(['.asyncify', '.jspi', 'plain']);
 });
 
 test('the app runs digits at / and at /a/b/c with the same result', async () => {

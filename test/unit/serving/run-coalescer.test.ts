@@ -23,6 +23,26 @@ function recorder(answer: (sent: Record<string, Tensor>[]) => RunOutcome[] = (se
 }
 
 describe('RunCoalescer', () => {
+  test('a run is lone only while no other run of the model is in flight', async () => {
+    const answers: (() => void)[] = [];
+    const lone: boolean[] = [];
+    const coalescer = new RunCoalescer({
+      one: (f, isLone) => (lone.push(isLone), new Promise((resolve) => answers.push(() => resolve(reply(f.x!.data[0] as number))))),
+      many: async () => [],
+    });
+    const first = coalescer.post(feeds(1), false);
+    await null;
+    const second = coalescer.post(feeds(2), false); // sent while the first waits
+    await null;
+    answers.splice(0).forEach((answer) => answer());
+    await Promise.all([first, second]);
+    const third = coalescer.post(feeds(3), false); // a sequential caller again
+    await null;
+    answers.splice(0).forEach((answer) => answer());
+    await third;
+    expect(lone).toEqual([true, false, true]);
+  });
+
   test('runs posted in the same task leave in one message, and each caller gets its own reply', async () => {
     const { calls, coalescer } = recorder();
     const replies = await Promise.all([1, 2, 3].map((v) => coalescer.post(feeds(v), false)));

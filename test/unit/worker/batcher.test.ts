@@ -28,14 +28,17 @@ const settle = async () => {
 function fakeHost(overrides: Partial<BatcherHost> = {}) {
   const runs: number[] = [];
   let tail: Promise<unknown> = Promise.resolve();
+  let queued = 0;
   const host: BatcherHost = {
     id: 'm',
     inputNames: ['x'],
     enqueue(task) {
-      const result = tail.then(task);
+      queued++;
+      const result = tail.then(task).finally(() => queued--);
       tail = result.catch(() => undefined);
       return result;
     },
+    idle: () => queued === 0,
     async run(feeds) {
       const x = feeds.x!;
       runs.push(x.dims[0] ?? 0);
@@ -55,6 +58,20 @@ async function drain(scheduler: FakeScheduler, turns = 10): Promise<void> {
 }
 
 describe('Batcher', () => {
+  test('a lone request on an idle session runs at once; requests arriving while it runs form the next batch', async () => {
+    const { host, runs } = fakeHost();
+    const scheduler = new FakeScheduler();
+    const batcher = new Batcher(host, { maxBatch: 64, maxDelayMs: 2 }, scheduler);
+    const first = batcher.submit(x(1, 10), true);
+    const later = [batcher.submit(x(1, 20), true), batcher.submit(x(1, 30), true)];
+    await settle(); // no turn of the event loop needed
+    expect((await first).batchSize).toBe(1);
+    expect(runs).toEqual([1]);
+    await drain(scheduler);
+    expect((await Promise.all(later)).map((r) => r.batchSize)).toEqual([2, 2]);
+    expect(runs).toEqual([1, 2]);
+  });
+
   test('merges requests that arrive together into one run and splits the outputs back exactly', async () => {
     const { host, runs } = fakeHost();
     const scheduler = new FakeScheduler();

@@ -1,0 +1,87 @@
+// Runs travel on a MessagePort of their own beside comlink: a run is the hot path, and comlink's generic layer
+// (proxy traps, wire values, string ids, a transfer-handler scan per argument) costs more than the run of a small
+// model. The message is a short array; errors cross as SerializedError data, as on the comlink side.
+import { reviveError, toEdgeInferError, type EdgeInferError, type SerializedError } from '../errors.js';
+import { wholeBuffers, type Tensor } from '../tensor.js';
+import type { BatchPolicy, RunOutcome, RunReply } from './protocol.js';
+
+type Feeds = Record<string, Tensor>;
+/** [id, model handle, feeds (or a list, for many), many, batching, lone] */
+type Request = [number, number, Feeds | Feeds[], boolean, BatchPolicy | undefined, boolean];
+/** [id, reply] or [id, undefined, error] */
+type Answer = [number, RunReply | RunOutcome[] | undefined, SerializedError?];
+
+interface Waiting {
+  resolve: (value: never) => void;
+  reject: (error: EdgeInferError) => void;
+}
+
+/** Main-thread side: one per worker. */
+export class RunPort {
+  private next = 1;
+  private readonly waiting = new Map<number, Waiting>();
+
+  constructor(private readonly port: MessagePort) {
+    port.onmessage = (event: MessageEvent<Answer>) => {
+      const [id, value, error] = event.data;
+      const waiting = this.waiting.get(id);
+      if (!waiting) return;
+      this.waiting.delete(id);
+      if (error) waiting.reject(reviveError(error));
+      else waiting.resolve(value as never);
+    };
+  }
+
+  run(handle: number, feeds: Feeds, batching: BatchPolicy | undefined, lone: boolean, transfer: Transferable[]): Promise<RunReply> {
+    return this.send([0, handle, feeds, false, batching, lone], transfer);
+  }
+
+  runMany(handle: number, requests: Feeds[], batching: BatchPolicy | undefined, transfer: Transferable[]): Promise<RunOutcome[]> {
+    return this.send([0, handle, requests, true, batching, false], transfer);
+  }
+
+  /** Rejects everything still waiting (the worker is gone) and closes the port. */
+  close(reason: EdgeInferError): void {
+    for (const w of this.waiting.values()) w.reject(reason);
+    this.waiting.clear();
+    this.port.close();
+  }
+
+  private send<T>(request: Request, transfer: Transferable[]): Promise<T> {
+    const id = (request[0] = this.next++);
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.set(id, { resolve: resolve as (value: never) => void, reject });
+      try {
+        this.port.postMessage(request, transfer);
+      } catch (error) {
+        this.waiting.delete(id);
+        reject(toEdgeInferError(error, 'input-invalid', 'the run could not be sent to the worker'));
+      }
+    });
+  }
+}
+
+export interface RunServer {
+  run(handle: number, feeds: Feeds, batching: BatchPolicy | undefined, lone: boolean): Promise<RunReply>;
+  runMany(handle: number, requests: Feeds[], batching: BatchPolicy | undefined): Promise<RunOutcome[]>;
+}
+
+/** Worker side: answers runs on `port`, moving output buffers back. */
+export function serveRuns(port: MessagePort, server: RunServer): void {
+  port.onmessage = (event: MessageEvent<Request>) => {
+    const [id, handle, feeds, many, batching, lone] = event.data;
+    let done: Promise<RunReply | RunOutcome[]>;
+    try {
+      done = many ? server.runMany(handle, feeds as Feeds[], batching) : server.run(handle, feeds as Feeds, batching, lone);
+    } catch (error) {
+      done = Promise.reject(error); // a disposed handle throws before any promise exists
+    }
+    done.then(
+      (reply) => {
+        const outputs = many ? (reply as RunOutcome[]).flatMap((o) => ('reply' in o ? Object.values(o.reply.outputs) : [])) : Object.values((reply as RunReply).outputs);
+        port.postMessage([id, reply] satisfies Answer, wholeBuffers(outputs));
+      },
+      (error: unknown) => port.postMessage([id, undefined, toEdgeInferError(error, 'inference-failed', 'run failed').toJSON()] satisfies Answer),
+    );
+  };
+}
