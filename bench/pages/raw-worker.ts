@@ -1,5 +1,5 @@
 // Baseline: onnxruntime-web's session.run timed inside a worker, with no SDK and no messaging per call.
-import * as ort from 'onnxruntime-web/webgpu';
+import * as ort from 'onnxruntime-web/wasm'; // the build the SDK runs WASM models in
 import { CASES } from './cases.js';
 import { timeCalls } from './stats.js';
 

@@ -1,6 +1,6 @@
 // One bench mode per page load (?mode=sdk|sdk-unbatched|raw-worker|raw-main|ort-proxy&case=digits&calls=1000), because
 // onnxruntime-web's proxy setting is global and fixed at its first session.
-import * as ort from 'onnxruntime-web/webgpu';
+import * as ort from 'onnxruntime-web/wasm'; // the build the SDK runs WASM models in
 import { createRuntime } from '../../src/index.js';
 import { CASES } from './cases.js';
 import { timeCalls, WARMUP } from './stats.js';
