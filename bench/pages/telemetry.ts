@@ -1,5 +1,6 @@
 // Main-thread cost of telemetry record calls, amortized over many calls and including the periodic export
 // (collect, encode, pack) every `exportEvery` records. The exporter discards bodies, so no network is timed.
+// Also whether the export half (pipeline.ts) stays unfetched until the first record, as the size bench assumes.
 import { createTelemetry, type Telemetry } from '../../src/telemetry/index.js';
 
 const params = new URLSearchParams(location.search);
@@ -26,20 +27,25 @@ async function time(telemetry: Telemetry, record: (i: number) => void): Promise<
   return (total * 1e6) / records;
 }
 
+/** Whether the page has fetched pipeline.ts (the dev server serves each module as its own file). */
+const pipelineFetched = () => performance.getEntriesByType('resource').some((e) => e.name.includes('/src/telemetry/pipeline.ts'));
+
 async function bench() {
+  const pipelineBeforeRecord = pipelineFetched();
   const on = make({});
   const sampled = make({ sampleRate: 0.1 });
   const off = createTelemetry(undefined);
   const result = {
     records,
     exportEvery,
+    pipelineBeforeRecord,
     inferenceNs: await time(on, (i) => on.recordInference(models[i & 15]!, (i % 17) * 0.3)),
     inferenceSampledNs: await time(sampled, (i) => sampled.recordInference(models[i & 15]!, (i % 17) * 0.3)),
     cacheNs: await time(on, (i) => on.recordCache(models[i & 15]!, (i & 3) !== 0)),
     offNs: await time(off, (i) => off.recordInference(models[i & 15]!, (i % 17) * 0.3)),
   };
   await Promise.all([on.dispose(), sampled.dispose()]);
-  return result;
+  return { ...result, pipelineAfterExports: pipelineFetched() };
 }
 
 (window as unknown as { benchResult: Promise<unknown> }).benchResult = bench();

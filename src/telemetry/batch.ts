@@ -1,15 +1,9 @@
 // Batches: encoded data points and log records, packed into OTLP request bodies of at most maxBatchBytes.
+import type { Drop } from './drops.js';
 import { str } from './json.js';
 import { SDK_VERSION } from './version.js';
 
 export type Signal = 'metrics' | 'logs';
-
-/** Lost measurements or log records, by why; they travel in the `edge_infer.telemetry.dropped` counter. */
-export interface Drop {
-  reason: string;
-  signal: Signal;
-  count: number;
-}
 
 /** One data point (with the head of its metric) or one log record (head `''`), already encoded. */
 export interface Item {
@@ -96,11 +90,4 @@ export function lost(items: readonly Item[], reason: string, signal: Signal): Dr
   }
   if (records) out.push({ reason, signal, count: records });
   return out;
-}
-
-/** Adds a drop to a list of drops by reason and signal. */
-export function tally(list: Drop[], drop: Drop): void {
-  const same = list.find((d) => d.reason === drop.reason && d.signal === drop.signal);
-  if (same) same.count += drop.count;
-  else list.push({ ...drop });
 }

@@ -2,7 +2,8 @@
 // outbox for batches the endpoint could not take. Every request has a timeout and close() a deadline, so a silent
 // endpoint holds nothing up. Nothing is lost silently: every loss goes to `onDrop`.
 import { backoffMs } from '../backoff.js';
-import { halves, lost, render, type Batch, type Drop } from './batch.js';
+import { halves, lost, render, type Batch } from './batch.js';
+import type { Drop } from './drops.js';
 import type { OutboxStore } from './outbox-store.js';
 import { classify, type Outcome, type Send } from './send.js';
 

@@ -1,23 +1,37 @@
 // Aggregates measurements between two exports (delta temporality): histograms and counters keyed by their
-// attribute values, with a cap on series per metric, and a capped list of log records.
-import type { Drop, Item } from './batch.js';
-import { attributes, nanos, str } from './json.js';
+// attribute values, with a cap on series per metric, and a capped list of log records. It holds what was recorded as
+// it came: encoding it as OTLP JSON (encode.ts) belongs to the part of telemetry loaded when an export needs it.
+import type { Drop } from './drops.js';
+import type { AttributeValue } from './json.js';
 
 /** Joins attribute values into a series key; values never contain it. */
 export const SEP = '\u0001';
-const OVERFLOW = '\u0000';
-const OVERFLOW_ATTRIBUTES = '[{"key":"otel.metric.overflow","value":{"boolValue":true}}]';
+/** The key of a metric's overflow series (`otel.metric.overflow=true`). */
+export const OVERFLOW = '\u0000';
 
-interface Metric {
-  head: string;
-  keys: readonly string[];
-  bounds: readonly number[] | undefined;
-  capped: boolean;
-  series: Map<string, Series>;
-}
+/** The metrics, in the order createRecorder() holds them. */
+export const INFERENCE = 0, LOAD = 1, CACHE = 2, DOWNLOAD = 3, ERRORS = 4, FALLBACKS = 5, DROPPED = 6;
 
-interface Series {
-  attributes: string;
+const MODEL = ['model.id', 'model.version'];
+
+/** Per metric, the attribute names its series keys hold values for, in order. */
+export const KEYS: readonly (readonly string[])[] = [
+  [...MODEL, 'backend', 'status'],
+  [...MODEL, 'backend', 'source'],
+  [...MODEL, 'cache', 'result'],
+  MODEL,
+  ['error.code', 'model.id'],
+  ['model.id', 'backend.from', 'backend.to', 'reason'],
+  ['reason', 'signal'],
+];
+
+/** Seconds. Inference spans sub-millisecond cache-like models to seconds-long runs on slow devices. */
+export const INFERENCE_BOUNDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+export const LOAD_BOUNDS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+/** Per metric, the histogram bounds; none for counters. */
+export const BOUNDS: readonly (readonly number[] | undefined)[] = [INFERENCE_BOUNDS, LOAD_BOUNDS];
+
+export interface Series {
   records: number;
   value: number;
   sum: number;
@@ -26,90 +40,94 @@ interface Series {
   buckets: number[] | undefined;
 }
 
-function metric(name: string, unit: string, keys: string[], bounds?: number[], capped = true): Metric {
-  const kind = bounds ? 'histogram":{' : 'sum":{"isMonotonic":true,';
-  const head = `{"name":${str(name)},"unit":${str(unit)},"${kind}"aggregationTemporality":1,"dataPoints":[`;
-  return { head, keys, bounds, capped, series: new Map() };
+/** A log record as recorded; encode.ts makes OTLP JSON of it at the next export. */
+export type LogRecord = { time: number } & (
+  /**
+   * An error, with its model's redacted id and its raw version. Its code, message and details are read and redacted
+   * when encoded: a held error costs no redaction until then, and at most `maxLogs` are held.
+   */
+  | { error: unknown; model: string | undefined; version: string | undefined }
+  /** The device context. */
+  | { device: Readonly<Record<string, AttributeValue | undefined>> }
+);
+
+/** What one collect() takes: an interval's series per metric (by key) and its log records. */
+export interface Interval {
+  start: number;
+  end: number;
+  series: readonly Map<string, Series>[];
+  logs: readonly LogRecord[];
 }
-
-const MODEL = ['model.id', 'model.version'];
-
-/** Seconds. Inference spans sub-millisecond cache-like models to seconds-long runs on slow devices. */
-export const INFERENCE_BOUNDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-export const LOAD_BOUNDS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
-
-/** The metrics, in the order createRecorder() holds them. */
-export const INFERENCE = 0, LOAD = 1, CACHE = 2, DOWNLOAD = 3, ERRORS = 4, FALLBACKS = 5, DROPPED = 6;
 
 export interface Recorder {
   /** Adds one measurement to a histogram; `weight` > 1 stands for sampled-out measurements. */
   observe(metric: number, key: string, value: number, weight: number): void;
   /** Adds to a counter. */
   add(metric: number, key: string, value: number): void;
-  /** Keeps the log record `build()` encodes, or counts it as dropped when `maxLogs` are already waiting (then not built). */
-  log(build: () => string): void;
+  /** Keeps a log record, or counts it as dropped when `maxLogs` are already waiting. */
+  log(record: LogRecord): void;
   /** Counts lost measurements or log records. */
   drop(drop: Drop): void;
-  /** Everything since the last collect, as items; starts a new interval. */
-  collect(now: number): { metrics: Item[]; logs: Item[] };
+  /** Everything since the last collect; starts a new interval. */
+  collect(now: number): Interval;
   /** Whether anything was recorded since the last collect. */
   readonly empty: boolean;
-  /** Series and log records held, and a rough size of their encoding in bytes. */
+  /** Series and log records held, and about the size of their encoding in bytes. */
   readonly held: { series: number; logs: number; bytes: number };
 }
 
-export function createRecorder(limits: { maxSeries: number; maxLogs: number; maxBatchBytes: number }, start: number, onFull: () => void): Recorder {
-  const metrics = [
-    metric('edge_infer.inference.duration', 's', [...MODEL, 'backend', 'status'], INFERENCE_BOUNDS),
-    metric('edge_infer.model.load.duration', 's', [...MODEL, 'backend', 'source'], LOAD_BOUNDS),
-    metric('edge_infer.cache.requests', '1', [...MODEL, 'cache', 'result']),
-    metric('edge_infer.download.size', 'By', MODEL),
-    metric('edge_infer.errors', '1', ['error.code', 'model.id']),
-    metric('edge_infer.backend.fallbacks', '1', ['model.id', 'backend.from', 'backend.to', 'reason']),
-    metric('edge_infer.telemetry.dropped', '1', ['reason', 'signal'], undefined, false),
-  ];
-  let logs: string[] = [];
+/**
+ * `onFull` is called once an interval's encoding nears `maxBatchBytes`; `onGrow` whenever a series or a log record is
+ * added (not for each measurement: a record call costs a map lookup and a few additions). Neither may collect at
+ * once: a record is under way when they are called.
+ */
+export function createRecorder(
+  limits: { maxSeries: number; maxLogs: number; maxBatchBytes: number },
+  start: number,
+  onFull: () => void,
+  onGrow: () => void = () => undefined,
+): Recorder {
+  let metrics = KEYS.map(() => new Map<string, Series>());
+  let logs: LogRecord[] = [];
   let series = 0;
-  let bytes = 0;
+  let bytes = 0; // of the series, and of the log records: they go in separate requests
   let logBytes = 0;
   let full = false;
   let since = start;
 
-  function grow(m: Metric, key: string): Series {
-    let attrs: string;
+  function grow(index: number, key: string): Series {
+    const m = metrics[index]!;
     const values = key.split(SEP);
     // A value holding SEP cannot be told apart from its neighbours: it counts in the overflow series too.
-    if ((m.capped && m.series.size >= limits.maxSeries) || values.length !== m.keys.length) {
-      const overflow = m.series.get(OVERFLOW);
+    if ((index !== DROPPED && m.size >= limits.maxSeries) || values.length !== KEYS[index]!.length) {
+      const overflow = m.get(OVERFLOW);
       if (overflow) return overflow;
       key = OVERFLOW;
-      attrs = OVERFLOW_ATTRIBUTES;
-    } else {
-      attrs = attributes(Object.fromEntries(m.keys.map((k, i) => [k, values[i]!.slice(0, 128)])));
     }
-    const s: Series = { attributes: attrs, records: 0, value: 0, sum: 0, min: Infinity, max: -Infinity, buckets: m.bounds && new Array(m.bounds.length + 1).fill(0) };
-    m.series.set(key, s);
+    const bounds = BOUNDS[index];
+    const s: Series = { records: 0, value: 0, sum: 0, min: Infinity, max: -Infinity, buckets: bounds && new Array(bounds.length + 1).fill(0) };
+    m.set(key, s);
     series++;
-    bytes += attrs.length + (m.bounds ? 330 : 110);
+    onGrow();
+    // About the length of the point's encoding: an attribute costs about 50 bytes and its value.
+    bytes += key.length + 50 * values.length + (bounds ? 330 : 110);
     if (bytes > limits.maxBatchBytes) fill();
     return s;
-  }
-
-  function drop(d: Drop) {
-    const m = metrics[DROPPED]!;
-    const key = d.reason + SEP + d.signal;
-    (m.series.get(key) ?? grow(m, key)).value += d.count;
   }
 
   function fill() {
     if (!full) (full = true), onFull();
   }
 
+  function drop(d: Drop) {
+    const key = d.reason + SEP + d.signal;
+    (metrics[DROPPED]!.get(key) ?? grow(DROPPED, key)).value += d.count;
+  }
+
   return {
     observe(index, key, value, weight) {
-      const m = metrics[index]!;
-      const s = m.series.get(key) ?? grow(m, key);
-      const bounds = m.bounds!;
+      const s = metrics[index]!.get(key) ?? grow(index, key);
+      const bounds = BOUNDS[index]!;
       let i = 0;
       while (i < bounds.length && value > bounds[i]!) i++;
       s.buckets![i]! += weight;
@@ -120,49 +138,28 @@ export function createRecorder(limits: { maxSeries: number; maxLogs: number; max
       if (value > s.max) s.max = value;
     },
     add(index, key, value) {
-      const m = metrics[index]!;
-      const s = m.series.get(key) ?? grow(m, key);
+      const s = metrics[index]!.get(key) ?? grow(index, key);
       s.records++;
       s.value += value;
     },
-    log(build) {
+    log(record) {
       if (logs.length >= limits.maxLogs) return drop({ reason: 'log-limit', signal: 'logs', count: 1 });
-      const json = build();
-      logs.push(json);
-      logBytes += json.length + 1;
+      logs.push(record);
+      onGrow();
+      // About the length of its encoding: an error's message (at most 500 once redacted), details and model; the device.
+      const message = 'error' in record ? (record.error as { message?: unknown } | null)?.message : '';
+      logBytes += 400 + (typeof message === 'string' ? Math.min(message.length, 500) : 100);
       if (logBytes > limits.maxBatchBytes) fill();
     },
     drop,
     collect(now) {
-      const times = `"startTimeUnixNano":"${nanos(since)}","timeUnixNano":"${nanos(now)}"`;
-      const items: Item[] = [];
-      for (const m of metrics) {
-        for (const [key, s] of m.series) {
-          const a = s.attributes ? `{"attributes":${s.attributes},` : '{';
-          let json: string;
-          if (s.buckets) {
-            const counts = s.buckets.map(Math.round);
-            const count = counts.reduce((x, y) => x + y, 0);
-            const range = count > 0 ? `,"min":${s.min},"max":${s.max}` : '';
-            json = `${a}${times},"count":"${count}","sum":${s.sum},"bucketCounts":["${counts.join('","')}"],"explicitBounds":[${m.bounds!.join(',')}]${range}}`;
-          } else {
-            json = `${a}${times},"asInt":"${Math.round(s.value)}"}`;
-          }
-          const item: Item = { head: m.head, json, records: s.records };
-          if (m === metrics[DROPPED]) {
-            const [reason, signal] = key.split(SEP) as [string, Drop['signal']];
-            item.carried = { reason, signal, count: s.value };
-          }
-          items.push(item);
-        }
-        m.series.clear();
-      }
-      const logItems = logs.map((json): Item => ({ head: '', json, records: 1 }));
+      const interval: Interval = { start: since, end: now, series: metrics, logs };
+      metrics = KEYS.map(() => new Map());
       logs = [];
       series = bytes = logBytes = 0;
       full = false;
       since = now;
-      return { metrics: items, logs: logItems };
+      return interval;
     },
     get empty() {
       return series === 0 && logs.length === 0;

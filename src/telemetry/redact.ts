@@ -1,7 +1,6 @@
 // What may leave the page, made safe. URLs keep origin + path (tokens hide in userinfo, queries and fragments);
 // messages lose digit runs, because onnxruntime-web's errors quote input values ("idx=8123 must be within...");
-// error details go only through a list of known, harmless fields.
-import type { AttributeValue } from './json.js';
+// error details go only through a list of known, harmless fields (safe-error.ts).
 
 /** Longest text read before redaction: a bound on the work for a message of any size. */
 const MAX_SCAN = 2000;
@@ -49,50 +48,8 @@ export function redactMessage(text: string, max: number): string {
   return t.length > max ? t.slice(0, max) : t;
 }
 
-type Kind = 'id' | 'name' | 'number' | 'boolean';
-
-/** The `details` fields that may be sent, and what each must be. Anything else (values, hashes, lists) stays. */
-const DETAILS: Readonly<Record<string, Kind>> = {
-  model: 'id',
-  version: 'id',
-  url: 'id',
-  input: 'name',
-  output: 'name',
-  code: 'name',
-  status: 'number',
-  batchSize: 'number',
-  offline: 'boolean',
-};
-
-export interface SafeError {
-  /** The error's `code`, or `'unknown'`. */
-  code: string;
-  message: string;
-  /** `error.details.<field>` attributes. */
-  details: Record<string, AttributeValue>;
-}
-
 /** An error's `code` when it looks like one (`'input-shape'`), else `'unknown'`. */
 export function errorCode(error: unknown): string {
   const code = (error as { code?: unknown } | null | undefined)?.code;
   return typeof code === 'string' && /^[a-z][a-z0-9-]{0,47}$/.test(code) ? code : 'unknown';
-}
-
-/** What of an error may be sent: its code, a redacted message (at most 500 characters) and the known details. */
-export function safeError(error: unknown): SafeError {
-  const e = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as { message?: unknown; details?: unknown };
-  const code = errorCode(error);
-  const details: Record<string, AttributeValue> = {};
-  if (typeof e.details === 'object' && e.details !== null) {
-    for (const [key, kind] of Object.entries(DETAILS)) {
-      const value = (e.details as Record<string, unknown>)[key];
-      const safe = kind === 'number' ? (Number.isFinite(value) ? (value as number) : undefined)
-        : kind === 'boolean' ? (typeof value === 'boolean' ? value : undefined)
-        : typeof value !== 'string' ? undefined
-        : kind === 'id' ? redactId(value).slice(0, 200)
-        : redactUrls(value).slice(0, 100);
-      if (safe !== undefined) details[`error.details.${key}`] = safe;
-    }
-  }
-  return { code, message: redactMessage(String(e.message ?? ''), 500), details };
 }

@@ -1,16 +1,25 @@
 // The telemetry a runtime owns: record calls on the main thread, exports on an interval, when a batch is full,
-// and when the page is hidden or closing.
-import { EdgeInferError } from '../errors.js';
-import { lost, pack, tally, type Batch, type Drop } from './batch.js';
-import { createExporter, type Exporter, type Scheduler } from './exporter.js';
-import { attributes, nanos, str, type AttributeValue } from './json.js';
+// and when the page is hidden or closing. This file, the options and the recorder are what a page loads up front.
+// Everything an export needs (encoding, batches, sending, retries, the outbox, the page-hide listeners) is in
+// pipeline.ts, imported at the first record rather than at the first export: a page that hides or closes is no time
+// to start fetching a module, while a keepalive request sent from its pagehide handler still leaves.
+import { EdgeInferError, shown } from '../errors.js';
+import { lostInterval, tally, type Drop } from './drops.js';
+import type { Scheduler } from './exporter.js';
 import { resolveTelemetryOptions, type TelemetryOptions } from './options.js';
-import { idbOutbox, type OutboxStore } from './outbox-store.js';
+import type { OutboxStore } from './outbox-store.js';
+import type { Pipeline } from './pipeline.js';
 import { CACHE, createRecorder, DOWNLOAD, ERRORS, FALLBACKS, INFERENCE, LOAD, SEP, type Recorder } from './recorder.js';
-import { errorCode, redactId, redactMessage, safeError } from './redact.js';
-import { exporterSender, fetchSender } from './send.js';
-import { SDK_VERSION } from './version.js';
+import { errorCode, redactId, redactMessage } from './redact.js';
 import { BACKEND_LIST, isBackend, type Backend } from '../backends.js';
+
+export type PipelineModule = typeof import('./pipeline.js');
+
+/** pipeline.ts once this page imported it: later telemetries make their pipeline at once. */
+let loaded: PipelineModule | undefined;
+
+/** How long dispose() waits for pipeline.ts to load before it counts what was recorded as lost. */
+const LOAD_WAIT_MS = 1000;
 
 /** What telemetry needs to know about a model; a `Model` has all of it. */
 export interface ModelRef {
@@ -50,6 +59,12 @@ export interface TelemetryDeps {
   sessionId?: string;
   /** Resolves a relative `endpoint`. @defaultValue `document.baseURI` */
   baseUrl?: string;
+  /**
+   * Loads the export half (pipeline.ts: encoding, batches, sending, outbox, page-hide listeners). Called at the first
+   * record, or at the first export that has something to do.
+   * @defaultValue `import('./pipeline.js')`, which the page's telemetries share
+   */
+  loadPipeline?: () => Promise<PipelineModule>;
 }
 
 export interface TelemetryStats {
@@ -78,7 +93,10 @@ export interface Telemetry {
   recordLoad(model: LoadedModelRef, ms: number, downloadBytes?: number): void;
   /** One output-cache lookup (or, with `cache: 'weights'`, a weight-cache lookup recorded outside `recordLoad`). */
   recordCache(model: Omit<ModelRef, 'backend'>, hit: boolean, cache?: 'output' | 'weights'): void;
-  /** Counts an error by `code` and keeps a log record with its redacted message (see redact.ts) and known details. */
+  /**
+   * Counts an error by `code` and keeps it for a log record: its message, redacted, and its known details
+   * (safe-error.ts) are read when the record is exported.
+   */
   recordError(error: unknown, model?: Omit<ModelRef, 'backend'>): void;
   /** A model skipped backend `from` for `model.backend`; `reason` is the short reason text. */
   recordFallback(model: ModelRef, from: Backend, reason: string): void;
@@ -102,87 +120,50 @@ export function createTelemetry(options: TelemetryOptions | undefined, deps: Tel
   const random = deps.random ?? Math.random;
   const scheduler: Scheduler = deps.scheduler ?? { setTimeout: (f, ms) => setTimeout(f, ms), clearTimeout: (h) => clearTimeout(h as number) };
   const sessionId = resolved ? deps.sessionId ?? randomId() : '';
-  let recorder: Recorder | undefined;
-  let counter: Recorder | undefined; // counts drops: the recorder, also while dispose() runs
-  let exporter: Exporter | undefined;
+  // Whether an outbox may hold batches (from an earlier session, too): then an export has work with nothing recorded.
+  const outbox = deps.store !== undefined ? deps.store !== null : !!resolved?.outbox && typeof indexedDB !== 'undefined';
+  const rec = resolved && createRecorder(resolved, now(), () => scheduler.setTimeout(() => void flush(), 0), () => {
+    if (!asked) (asked = true), void ready(); // the first record starts the import of pipeline.ts
+  });
+  let recorder = rec; // undefined once dispose() has begun: later record calls are ignored
+  // The export half (pipeline.ts): made when the import that the first record starts is done, or at the first export
+  // that has something to do. A failed import is tried again by the next export.
+  let pipe: Pipeline | undefined;
+  let starting: Promise<Pipeline> | undefined;
+  let asked = false;
   const unreported: Drop[] = [];
-  let resource = '';
   let device = '';
-  let full = false;
   let interval: unknown;
-  const detach: (() => void)[] = [];
-  const dropAll = (drops: Drop[]) => drops.forEach((d) => (counter ? counter.drop(d) : tally(unreported, d)));
 
-  /** Moves what was recorded into batches for the exporter. */
-  function take() {
-    full = false;
-    if (recorder && exporter && !recorder.empty) exporter.add(batches(recorder));
+  function start(): Promise<Pipeline> {
+    const make = (m: PipelineModule) => {
+      const p = (pipe ??= m.createPipeline({ ...deps, resolved: resolved!, recorder: rec!, scheduler, now, random, session: sessionId, window: deps.window ?? g, document: deps.document ?? g.document, unreported }));
+      if (!recorder) void p.dispose(); // made after dispose() began, which waited for it or gave up on it
+      return p;
+    };
+    const m = deps.loadPipeline ? undefined : loaded;
+    if (m) return new Promise((resolve) => resolve(make(m))); // at once: a pagehide right after this record finds it
+    return (starting ??= (deps.loadPipeline ?? (() => import('./pipeline.js').then((mod) => (loaded = mod))))().then(make).catch((error: unknown) => {
+      starting = undefined; // the next export tries again
+      throw error;
+    }));
   }
 
-  function batches(from: Recorder): Batch[] {
-    const { metrics, logs } = from.collect(now());
-    const out: Batch[] = [];
-    for (const [signal, items] of [['metrics', metrics], ['logs', logs]] as const) {
-      const { batches, oversize } = pack(signal, resource, items, resolved!.maxBatchBytes);
-      out.push(...batches);
-      dropAll(lost(oversize, 'too-large', signal));
-    }
-    return out;
+  /** The pipeline, loaded if need be; undefined when nothing needs it yet, or it could not be loaded. */
+  async function ready(): Promise<Pipeline | undefined> {
+    return pipe ?? (recorder && (!recorder.empty || outbox) ? start().catch(() => undefined) : undefined);
   }
 
   async function flush() {
-    take();
-    await exporter?.settle();
-  }
-
-  function hide() {
-    take();
-    exporter?.hide();
-  }
-
-  function listen(target: EventTarget | undefined, type: string, handler: () => void) {
-    target?.addEventListener?.(type, handler);
-    detach.push(() => target?.removeEventListener?.(type, handler));
+    await (await ready())?.flush();
   }
 
   if (resolved) {
-    resource = `{"attributes":${attributes({
-      ...resolved.resource,
-      'telemetry.sdk.name': 'edge-infer',
-      'telemetry.sdk.language': 'webjs',
-      'telemetry.sdk.version': SDK_VERSION,
-      'session.id': sessionId,
-    })}}`;
-    recorder = counter = createRecorder(resolved, now(), () => {
-      if (!full) (full = true), scheduler.setTimeout(() => void flush(), 0);
-    });
-    const store = deps.store !== undefined ? deps.store ?? undefined
-      : resolved.outbox && typeof indexedDB !== 'undefined' ? idbOutbox(resolved.outbox.dbName) : undefined;
-    const send = resolved.exporter ? exporterSender(resolved.exporter) : fetchSender(resolved.endpoint!, resolved.headers, deps.fetch ?? fetch.bind(g));
-    exporter = createExporter(
-      { ...resolved, maxOutbox: resolved.outbox ? resolved.outbox.maxBatches : 0 },
-      { send, store, scheduler, now, random, session: sessionId, onDrop: dropAll },
-    );
     const tick = () => {
       interval = scheduler.setTimeout(tick, resolved.intervalMs);
       void flush();
     };
     interval = scheduler.setTimeout(tick, resolved.intervalMs);
-    const doc = deps.document ?? g.document;
-    const win = deps.window ?? g;
-    listen(doc, 'visibilitychange', () => (doc?.visibilityState === 'hidden' ? hide() : exporter?.wake()));
-    listen(win, 'pagehide', hide);
-    listen(win, 'online', () => exporter?.wake());
-  }
-
-  /** A log record, built only if the recorder keeps it: redacting an error's message is not free. */
-  function log(severity: 9 | 17, build: () => [body: string, attrs: Record<string, AttributeValue | undefined>]) {
-    recorder!.log(() => {
-      const t = nanos(now());
-      const [body, attrs] = build();
-      const a = attributes(attrs);
-      return `{"timeUnixNano":"${t}","observedTimeUnixNano":"${t}","severityNumber":${severity},"severityText":"${severity === 17 ? 'ERROR' : 'INFO'}","body":{"stringValue":${str(body)}}${a ? `,"attributes":${a}` : ''}}`;
-    });
   }
 
   return {
@@ -220,11 +201,7 @@ export function createTelemetry(options: TelemetryOptions | undefined, deps: Tel
       if (!recorder) return;
       const id = model && redactId(model.id);
       recorder.add(ERRORS, errorCode(error) + SEP + (id ?? ''), 1);
-      log(17, () => {
-        const { code, message, details } = safeError(error);
-        const version = model?.version === undefined ? undefined : redactId(model.version);
-        return [message, { 'event.name': 'edge_infer.error', 'error.code': code, 'model.id': id, 'model.version': version, ...details }];
-      });
+      recorder.log({ time: now(), error, model: id, version: model?.version });
     },
     recordFallback(model, from, reason) {
       check(model, true);
@@ -247,27 +224,34 @@ export function createTelemetry(options: TelemetryOptions | undefined, deps: Tel
       const key = JSON.stringify(attrs);
       if (key === device) return;
       device = key;
-      log(9, () => ['device', attrs]);
+      recorder.log({ time: now(), device: attrs });
     },
     flush,
     async dispose() {
-      if (!recorder || !exporter) return;
-      detach.splice(0).forEach((off) => off());
+      if (!recorder) return;
       scheduler.clearTimeout(interval);
-      take();
-      const [last, drops] = [exporter, recorder];
-      recorder = exporter = undefined; // later record calls are ignored; `counter` still counts what dispose drops
-      await last.close(() => {
-        counter = undefined; // the last collect: what is lost from here on can only be told through stats()
-        return batches(drops);
-      });
+      const empty = recorder.empty;
+      recorder = undefined;
+      const p = pipe ?? (empty ? undefined : await within(start(), LOAD_WAIT_MS));
+      if (p) return p.dispose();
+      // pipeline.ts could not be loaded: what was recorded can only be told through stats().
+      lostInterval(rec!.collect(now()), 'disposed').forEach((d) => tally(unreported, d));
     },
     stats() {
       const held = recorder?.held;
-      const state = exporter?.state;
+      const state = recorder && pipe?.state;
       return { series: held?.series ?? 0, logs: held?.logs ?? 0, queued: state?.queued ?? 0, down: state?.down ?? false, unreported: unreported.map((d) => ({ ...d })) };
     },
   };
+
+  /** `work`'s value, or undefined when it fails or takes longer than `ms`. */
+  function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+    return new Promise((resolve) => {
+      const t = scheduler.setTimeout(() => resolve(undefined), ms);
+      const done = (value?: T) => (scheduler.clearTimeout(t), resolve(value));
+      work.then(done, () => done());
+    });
+  }
 }
 
 /** The series key of a model: its redacted id and version. The last one is kept: most runs are of the same model. */
@@ -296,5 +280,5 @@ function randomId(): string {
 }
 
 function need(ok: boolean, expected: string, value: unknown): void {
-  if (!ok) throw new EdgeInferError('telemetry-invalid', `expected ${expected}, got ${value === null || typeof value !== 'object' ? String(value) : 'another object'}`);
+  if (!ok) throw new EdgeInferError('telemetry-invalid', `expected ${expected}, got ${shown(value)}`);
 }

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { pack, render, type Item } from '../../../src/telemetry/batch.js';
 import { attributes, nanos, str } from '../../../src/telemetry/json.js';
+import { encode } from '../../../src/telemetry/encode.js';
 import { createRecorder, INFERENCE, SEP } from '../../../src/telemetry/recorder.js';
 import { SDK_VERSION } from '../../../src/telemetry/version.js';
 import { total } from '../../../scripts/otlp-summary.js';
@@ -41,7 +42,7 @@ describe('recorder → OTLP', () => {
     const r = createRecorder(limits, T0, () => undefined);
     for (let i = 0; i < 1000; i++) r.observe(INFERENCE, `digits${SEP}1.0.0${SEP}wasm${SEP}ok`, (i % 20) / 1000, 1);
     for (let i = 0; i < 7; i++) r.observe(INFERENCE, `digits${SEP}1.0.0${SEP}webgpu${SEP}error`, 0.003, 1);
-    const summary = decoded(bodies(r.collect(T0 + 10_000)));
+    const summary = decoded(bodies(encode(r.collect(T0 + 10_000))));
     const name = 'edge_infer.inference.duration';
     expect(total(summary, name, { backend: 'wasm', status: 'ok', 'model.id': 'digits', 'model.version': '1.0.0' })).toBe(1000);
     expect(total(summary, name, { backend: 'webgpu', status: 'error' })).toBe(7);
@@ -55,10 +56,10 @@ describe('recorder → OTLP', () => {
   test('delta: a collect starts a new interval and its points start where the last ended', () => {
     const r = createRecorder(limits, T0, () => undefined);
     r.observe(INFERENCE, `m${SEP}${SEP}wasm${SEP}ok`, 0.001, 1);
-    const first = JSON.parse(bodies(r.collect(T0 + 1000))[0]!.body);
+    const first = JSON.parse(bodies(encode(r.collect(T0 + 1000)))[0]!.body);
     expect(r.empty).toBe(true);
     r.observe(INFERENCE, `m${SEP}${SEP}wasm${SEP}ok`, 0.001, 1);
-    const second = JSON.parse(bodies(r.collect(T0 + 2000))[0]!.body);
+    const second = JSON.parse(bodies(encode(r.collect(T0 + 2000)))[0]!.body);
     const point = (p: typeof first) => p.resourceMetrics[0].scopeMetrics[0].metrics[0].histogram.dataPoints[0];
     expect(point(first).startTimeUnixNano).toBe(nanos(T0));
     expect(point(second).startTimeUnixNano).toBe(point(first).timeUnixNano);
@@ -70,7 +71,7 @@ describe('recorder → OTLP', () => {
     const r = createRecorder({ ...limits, maxSeries: 5 }, T0, () => undefined);
     for (let i = 0; i < 1000; i++) r.observe(INFERENCE, `model-${i}${SEP}${SEP}wasm${SEP}ok`, 0.001, 1);
     expect(r.held.series).toBe(6);
-    const summary = decoded(bodies(r.collect(T0 + 1)));
+    const summary = decoded(bodies(encode(r.collect(T0 + 1))));
     const series = summary.metrics['edge_infer.inference.duration']!;
     expect(series).toHaveLength(6);
     expect(series.find((s) => s.attributes['otel.metric.overflow'] === true)?.count).toBe(995);
@@ -79,9 +80,8 @@ describe('recorder → OTLP', () => {
 
   test('log records beyond maxLogs are counted as dropped, exactly', () => {
     const r = createRecorder({ ...limits, maxLogs: 3 }, T0, () => undefined);
-    const log = `{"timeUnixNano":"${nanos(T0)}","severityNumber":17,"severityText":"ERROR","body":{"stringValue":"x"}}`;
-    for (let i = 0; i < 10; i++) r.log(() => log);
-    const summary = decoded(bodies(r.collect(T0 + 1)));
+    for (let i = 0; i < 10; i++) r.log({ time: T0, error: new Error('x'), model: undefined, version: undefined });
+    const summary = decoded(bodies(encode(r.collect(T0 + 1))));
     expect(summary.logs).toHaveLength(3);
     expect(total(summary, 'edge_infer.telemetry.dropped', { reason: 'log-limit', signal: 'logs' })).toBe(7);
   });
@@ -89,7 +89,7 @@ describe('recorder → OTLP', () => {
   test('sampled measurements count 1/rate times', () => {
     const r = createRecorder(limits, T0, () => undefined);
     for (let i = 0; i < 3; i++) r.observe(INFERENCE, `m${SEP}${SEP}wasm${SEP}ok`, 0.002, 1 / 0.25);
-    const summary = decoded(bodies(r.collect(T0 + 1)));
+    const summary = decoded(bodies(encode(r.collect(T0 + 1))));
     expect(total(summary, 'edge_infer.inference.duration')).toBe(12);
     expect(summary.metrics['edge_infer.inference.duration']![0]!.sum).toBeCloseTo(0.024, 9);
   });
@@ -109,7 +109,7 @@ describe('packing', () => {
   test('many series split into bodies of at most maxBatchBytes, each decodable, nothing lost', () => {
     const r = createRecorder({ ...limits, maxSeries: 10_000 }, T0, () => undefined);
     for (let i = 0; i < 500; i++) r.observe(INFERENCE, `modèle-${i}${SEP}v${SEP}wasm${SEP}ok`, 0.001, 1);
-    const sent = bodies(r.collect(T0 + 1), 8192);
+    const sent = bodies(encode(r.collect(T0 + 1)), 8192);
     expect(sent.length).toBeGreaterThan(10);
     for (const s of sent) expect(s.body.length).toBeLessThanOrEqual(8192);
     expect(Math.max(...sent.map((s) => s.body.length))).toBeGreaterThan(7500); // packed tight
@@ -140,7 +140,7 @@ test('attribute values are cut to 128 characters, and a value holding the key se
   const r = createRecorder(limits, T0, () => undefined);
   r.observe(INFERENCE, `${'m'.repeat(500)}${SEP}${SEP}wasm${SEP}ok`, 0.001, 1);
   r.observe(INFERENCE, `a${SEP}b${SEP}${SEP}wasm${SEP}ok`, 0.001, 1);
-  const series = decoded(bodies(r.collect(T0 + 1))).metrics['edge_infer.inference.duration']!;
+  const series = decoded(bodies(encode(r.collect(T0 + 1)))).metrics['edge_infer.inference.duration']!;
   expect(series.map((s) => String(s.attributes['model.id'] ?? '').length)).toEqual([128, 0]);
   expect(series[1]!.attributes['otel.metric.overflow']).toBe(true);
 });

@@ -1,6 +1,7 @@
 import { expect, test } from 'vitest';
 import { EdgeInferError } from '../../../src/errors.js';
-import { redactId, redactMessage, redactUrls, safeError } from '../../../src/telemetry/redact.js';
+import { redactId, redactMessage, redactUrls } from '../../../src/telemetry/redact.js';
+import { safeError } from '../../../src/telemetry/safe-error.js';
 
 test.each([
   ['https://user:pw@cdn.example.com:8443/models/m.onnx?token=abc#frag', 'https://cdn.example.com:8443/models/m.onnx'],

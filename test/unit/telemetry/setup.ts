@@ -6,6 +6,16 @@ import { recordingExporter } from './helpers.js';
 
 export const T0 = 1_760_000_000_000;
 
+// The export half (pipeline.ts) loads at a telemetry's first record; once a page has it, later telemetries make their
+// pipeline at once. Tests start from there: the import under way or failing is tested apart (lazy.test.ts).
+await warmUp();
+
+async function warmUp() {
+  const telemetry = createTelemetry({ exporter: () => undefined }, { store: null });
+  telemetry.recordCache({ id: 'warm-up' }, true);
+  await telemetry.dispose();
+}
+
 /** A telemetry with fake timers, a fake page (window, document) and a recording exporter. */
 export function setup(options: TelemetryOptions = {}, answer?: Parameters<typeof recordingExporter>[0], deps: TelemetryDeps = {}) {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: T0 });

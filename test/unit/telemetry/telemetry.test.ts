@@ -85,6 +85,20 @@ describe('recording', () => {
     });
   });
 
+  test('errors are read when exported; one whose message cannot be made text is sent without it, and the rest still leaves', async () => {
+    const { telemetry, sent } = setup();
+    const error = new EdgeInferError('inference-failed', 'run 1 failed', { status: 500 });
+    telemetry.recordError(error, model);
+    telemetry.recordError({ code: 'worker-crashed', message: Object.create(null) }, model);
+    telemetry.recordInference(model, 1);
+    await telemetry.flush();
+    const s = decoded(sent);
+    expect(s.logs.map((l) => [l.attributes['error.code'], l.body])).toEqual([['inference-failed', 'run # failed'], ['worker-crashed', '']]);
+    expect(s.logs[0]!.attributes).toMatchObject({ 'error.details.status': 500, 'model.id': 'digits', 'model.version': '1.0.0' });
+    expect(total(s, 'edge_infer.errors')).toBe(2);
+    expect(total(s, 'edge_infer.inference.duration')).toBe(1);
+  });
+
   test('a random session id per telemetry, never reused', () => {
     const a = createTelemetry({ exporter: () => undefined }, { store: null });
     const b = createTelemetry({ exporter: () => undefined }, { store: null });

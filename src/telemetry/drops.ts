@@ -1,0 +1,36 @@
+// Losses, counted by reason and signal. Apart from batch.ts, which counts what lost items held, because the part of
+// telemetry a page loads up front (telemetry.ts) needs these and none of the encoding.
+import type { Signal } from './batch.js';
+import { DROPPED, SEP, type Interval } from './recorder.js';
+
+/** Lost measurements or log records, by why; they travel in the `edge_infer.telemetry.dropped` counter. */
+export interface Drop {
+  reason: string;
+  signal: Signal;
+  count: number;
+}
+
+/** Adds a drop to a list of drops by reason and signal. */
+export function tally(list: Drop[], drop: Drop): void {
+  const same = list.find((d) => d.reason === drop.reason && d.signal === drop.signal);
+  if (same) same.count += drop.count;
+  else list.push({ ...drop });
+}
+
+/** What losing a whole collected interval loses: its records by signal, and the drops its dropped counter carried. */
+export function lostInterval(interval: Interval, reason: string): Drop[] {
+  const out: Drop[] = [];
+  let records = 0;
+  interval.series.forEach((series, index) =>
+    series.forEach((s, key) => {
+      if (index !== DROPPED) records += s.records;
+      else {
+        const [carried, signal] = key.split(SEP);
+        out.push({ reason: carried!, signal: signal as Signal, count: s.value });
+      }
+    }),
+  );
+  if (records) out.push({ reason, signal: 'metrics', count: records });
+  if (interval.logs.length) out.push({ reason, signal: 'logs', count: interval.logs.length });
+  return out;
+}
