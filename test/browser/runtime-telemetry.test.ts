@@ -9,7 +9,6 @@ test('a runtime with an endpoint sends what its models did, and never the inputs
   const key = `runtime-${Date.now().toString(36)}`;
   const endpoint = new URL(`/__otlp-test/${key}`, location.href).href;
   const runtime = createRuntime({
-    backends: ['webgpu', 'wasm'],
     manifest: '/models/manifest.json',
     storage: { dbName: `telemetry-${key}` },
     telemetry: { endpoint, serviceName: 'runtime-test', intervalMs: 3_600_000, outbox: false },
@@ -20,6 +19,7 @@ test('a runtime with an endpoint sends what its models did, and never the inputs
   for (const pixels of inputs.slice(0, 10)) expect((await digits.run({ pixels })).fromCache).toBe(true);
   await expectCode(digits.run({ pixels: new Float32Array(783) }), 'input-shape');
   await expectCode(runtime.load('not-a-model'), 'model-unknown');
+  await runtime.load('forecast'); // auto: the software adapter and the missing WebNN are passed over, with short reasons
   await runtime.dispose(); // sends what was recorded
 
   const { delivered, requests } = (await (await fetch(`/__otlp-test/${key}/log`)).json()) as {
@@ -38,10 +38,13 @@ test('a runtime with an endpoint sends what its models did, and never the inputs
     cache.filter((s) => s.attributes.cache === 'output' && s.attributes.result === result).reduce((n, s) => n + s.count, 0);
   expect([outputCache('hit'), outputCache('miss')]).toEqual([10, 30]);
   const weights = cache.filter((s) => s.attributes.cache === 'weights' && s.attributes.result === 'miss').reduce((n, s) => n + s.count, 0);
-  expect(weights).toBe(1); // the first load came from the network
+  expect(weights).toBe(2); // digits and forecast came from the network
   const sent = JSON.stringify(delivered);
   expect(sent).not.toContain(String(inputs[0]![100])); // no raw input values
   expect(delivered.logs.some((l) => l.attributes['event.name'] === 'edge_infer.device')).toBe(true);
+  const passedOver = { 'model.id': 'forecast', 'backend.to': 'wasm' };
+  expect(total(delivered, 'edge_infer.backend.fallbacks', { ...passedOver, 'backend.from': 'webgpu', reason: 'software-adapter' })).toBe(1);
+  expect(total(delivered, 'edge_infer.backend.fallbacks', { ...passedOver, 'backend.from': 'webnn', reason: 'no-webnn' })).toBe(1);
 });
 
 test('models loaded by URL: ids reach the collector as origin + path, messages without tokens or numbers', async () => {
