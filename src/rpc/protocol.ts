@@ -59,6 +59,8 @@ export interface ProbeRequest {
 /** One backend `auto` considered: its median probe run, or why it was not usable. */
 export interface BackendCandidate {
   backend: Backend;
+  /** The manifest form measured (`int8-dynamic`, `int8-weights`, `fp32`) when precision `auto` had several to compare. */
+  variant?: string;
   /** Median of the timed probe runs, in ms (absent when it was the only usable backend, so not timed). */
   ms?: number;
   reason?: string;
@@ -69,6 +71,8 @@ export interface BackendChoice {
   /** `auto`: measured (or remembered); `listed`: the first of `backends` that worked; `forced`: the `backend` option. */
   mode: 'auto' | 'listed' | 'forced';
   chosen: Backend;
+  /** The form chosen, when precision `auto` measured forms (see `BackendCandidate.variant`). */
+  variant?: string;
   candidates: BackendCandidate[];
   /** Whether an earlier measurement on this device was reused (no probe ran). */
   cached: boolean;

@@ -20,6 +20,8 @@ export interface ManifestVariant {
   bytes: number;
   sha256: string;
   recommended?: boolean;
+  /** Quality and size checks the build ran; a variant with a failed gate is never chosen by precision `auto`. */
+  gates?: Record<string, { passed?: boolean }>;
 }
 
 export interface ManifestModel {
@@ -93,12 +95,30 @@ export function fileOf(entry: ManifestModel, manifestUrl: string): ModelFile {
   return { id: entry.id, version: entry.version, url: new URL(entry.file, manifestUrl).href, sha256: entry.sha256, bytes: entry.bytes };
 }
 
-/** `auto` takes the int8 form the manifest recommends for the backend in use, else fp32. */
+/** `auto` takes the int8 form the manifest recommends for the backend in use, else fp32 (see `autoForms`). */
 export type Precision = 'auto' | 'fp32' | 'int8';
 
+/** A precision, or one int8 form by mode (`int8-dynamic`): what the worker asks for while `auto` measures forms. */
+export type FileChoice = Precision | `int8-${string}`;
+
+/**
+ * The forms precision `auto` measures on `backend`: every int8 variant made for it whose gates all passed, else
+ * fp32. fp32 is not measured beside them: a gated variant is as good by its gates, and smaller.
+ */
+export function autoForms(entry: ManifestModel, backend: string): FileChoice[] {
+  const gated = (entry.variants ?? []).filter((v) => v.precision === 'int8' && v.mode && (!v.backends || v.backends.includes(backend))
+    && Object.values(v.gates ?? {}).every((g) => g?.passed !== false));
+  return gated.length > 0 ? gated.map((v) => `int8-${v.mode}` as const) : ['fp32'];
+}
+
 /** The file to load for `backend`: the fp32 model or one of its int8 variants. */
-export function chooseFile(entry: ManifestModel, manifestUrl: string, precision: Precision, backend: string): ModelFile {
+export function chooseFile(entry: ManifestModel, manifestUrl: string, precision: FileChoice, backend: string): ModelFile {
   if (precision === 'fp32') return fileOf(entry, manifestUrl);
+  if (precision.startsWith('int8-')) {
+    const variant = (entry.variants ?? []).find((v) => v.precision === 'int8' && `int8-${v.mode}` === precision);
+    if (!variant) throw new EdgeInferError('model-unknown', `model "${entry.id}" has no ${precision} variant in manifest ${manifestUrl}`, { model: entry.id });
+    return variantFile(entry, variant, manifestUrl);
+  }
   const int8 = (entry.variants ?? []).filter((v) => v.precision === 'int8');
   const suited = int8.filter((v) => !v.backends || v.backends.includes(backend));
   const variant = precision === 'int8' ? (suited.find((v) => v.recommended) ?? suited[0] ?? int8[0]) : suited.find((v) => v.recommended);
@@ -106,6 +126,10 @@ export function chooseFile(entry: ManifestModel, manifestUrl: string, precision:
     if (precision === 'auto') return fileOf(entry, manifestUrl);
     throw new EdgeInferError('model-unknown', `model "${entry.id}" has no int8 variant in manifest ${manifestUrl}`, { model: entry.id });
   }
+  return variantFile(entry, variant, manifestUrl);
+}
+
+function variantFile(entry: ManifestModel, variant: ManifestVariant, manifestUrl: string): ModelFile {
   return {
     id: entry.id,
     version: `${entry.version}+${variant.precision}${variant.mode ? `-${variant.mode}` : ''}`,

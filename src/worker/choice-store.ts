@@ -8,6 +8,8 @@ import type { GpuAdapterFacts } from './backend.js';
 
 export interface Remembered {
   backend: Backend;
+  /** The manifest form chosen, when precision `auto` compared forms. */
+  variant?: string;
   candidates: BackendCandidate[];
   /** When the probe ran (ms since the epoch). */
   at: number;
@@ -30,7 +32,7 @@ export function choiceKey(sha256: string, precision: string, device: string): st
 export function isFresh(value: unknown, now: number, maxAgeMs: number, runtime: string): value is Remembered {
   if (typeof value !== 'object' || value === null) return false;
   const r = value as Partial<Remembered>;
-  const wellFormed = isBackend(r.backend) && Array.isArray(r.candidates) && r.candidates.every((c) => isBackend(c?.backend))
+  const wellFormed = isBackend(r.backend) && (r.variant === undefined || typeof r.variant === 'string') && Array.isArray(r.candidates) && r.candidates.every((c) => isBackend(c?.backend))
     && typeof r.at === 'number' && typeof r.runtime === 'string';
   return wellFormed && r.runtime === runtime && r.at! <= now && now - r.at! < maxAgeMs;
 }

@@ -5,7 +5,8 @@ import { Batcher, channelScheduler, type Scheduler } from './batcher.js';
 import type { BackendChoice, BatchPolicy, InitConfig, LoadEvent, LoadReply, LoadRequest, RunOutcome, RunReply, WorkerEnv } from '../rpc/protocol.js';
 import { availability } from './backend.js';
 import { ChoiceStore } from './choice-store.js';
-import { chooseByMeasurement } from './choose.js';
+import { chooseByMeasurement, type Sources } from './choose.js';
+import type { FileChoice } from '../store/manifest.js';
 import { buildFor, type BuildName } from './ort-builds.js';
 import { probeFeeds } from './probe-feeds.js';
 import { createSession, runOn, signatureOf, type Opened } from './session.js';
@@ -64,9 +65,12 @@ export class Engine {
     const controller = new AbortController();
     this.loads.set(request.requestId, controller);
     try {
-      const bytesFor = (b: Backend) => this.storage.fetch(request, controller.signal, emit, b);
+      const sources = {
+        bytes: (b: Backend, variant?: FileChoice) => this.storage.fetch(request, controller.signal, emit, b, variant),
+        forms: (b: Backend) => this.storage.forms(request, controller.signal, b),
+      };
       const ortFor = (b: Backend) => this.assets().prepare(buildFor(b), emit);
-      const { opened, choice, warm } = await this.open(request, bytesFor, ortFor);
+      const { opened, choice, warm } = await this.open(request, sources, ortFor);
       const { session, backend, fetched } = opened;
       const { bytes } = fetched;
       const signature = signatureOf(bytes, session);
@@ -104,13 +108,13 @@ export class Engine {
   }
 
   private async open<F extends { bytes: Uint8Array; sha256: string }>(
-    request: LoadRequest, bytesFor: (b: Backend) => Promise<F>, ortFor: (b: Backend) => Promise<Opened<F>['ort']>,
+    request: LoadRequest, sources: Sources<F>, ortFor: (b: Backend) => Promise<Opened<F>['ort']>,
   ): Promise<{ opened: Opened<F>; choice: BackendChoice; warm: boolean }> {
     if (request.backends === 'auto') {
       const precision = request.source.kind === 'manifest' ? request.source.precision ?? 'auto' : 'file';
-      return chooseByMeasurement(request.id, { ...request.probe, precision }, this.choices!, bytesFor, ortFor);
+      return chooseByMeasurement(request.id, { ...request.probe, precision }, this.choices!, sources, ortFor);
     }
-    const { opened, reasons } = await createSession(request.id, request.backends, bytesFor, ortFor);
+    const { opened, reasons } = await createSession(request.id, request.backends, (b) => sources.bytes(b), ortFor);
     const candidates = [
       ...reasons.map((r) => ({ backend: r.slice(0, r.indexOf(':')) as Backend, reason: r.slice(r.indexOf(':') + 2) })),
       { backend: opened.backend },

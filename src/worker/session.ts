@@ -23,9 +23,9 @@ export type OrtFor = (backend: Backend) => Promise<Ort>;
  * name a different file (an int8 form) for each. A malformed model throws `model-invalid`: no backend can help.
  */
 export async function openOn<F extends { bytes: Uint8Array }>(
-  id: string, backend: Backend, gpu: GpuAdapterFacts | undefined, bytesFor: (backend: Backend) => Promise<F>, ortFor: OrtFor,
+  id: string, backend: Backend, gpu: GpuAdapterFacts | undefined, bytes: () => Promise<F>, ortFor: OrtFor,
 ): Promise<Opened<F> | { reason: string }> {
-  const fetched = await bytesFor(backend);
+  const fetched = await bytes();
   if (fetched.bytes.byteLength === 0) throw new EdgeInferError('model-invalid', `model "${id}" is empty (0 bytes)`, { model: id });
   const ort = await ortFor(backend);
   try {
@@ -51,7 +51,7 @@ export async function createSession<F extends { bytes: Uint8Array }>(id: string,
       reasons.push(`${backend}: ${available.reason}`);
       continue;
     }
-    const opened = await openOn(id, backend, available.gpu, bytesFor, ortFor);
+    const opened = await openOn(id, backend, available.gpu, () => bytesFor(backend), ortFor);
     if ('session' in opened) return { opened, reasons };
     reasons.push(`${backend}: ${opened.reason}`);
   }

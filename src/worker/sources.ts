@@ -1,7 +1,7 @@
 import { EdgeInferError } from '../errors.js';
 import type { Fetched } from '../store/loader.js';
 import { ModelLoader } from '../store/loader.js';
-import { chooseFile, type ManifestModel } from '../store/manifest.js';
+import { autoForms, chooseFile, type FileChoice, type ManifestModel } from '../store/manifest.js';
 import { checkOrigin } from '../store/origins.js';
 import { ManifestResolver } from '../store/resolve.js';
 import type { Backend } from '../options.js';
@@ -27,18 +27,35 @@ export class ModelSources {
     this.resolver = new ManifestResolver(this.store, this.loader, { retries: config.retries, backoffMs: config.retryDelayMs });
   }
 
-  /** Verified bytes for `request`, in the form that suits `backend` (one fetch per distinct file per request). */
-  fetch(request: LoadRequest, signal: AbortSignal, emit: (e: LoadEvent) => void, backend: Backend): Promise<Sourced> {
+  /**
+   * Verified bytes for `request`, in the form that suits `backend`, or the form named by `form` (one fetch per
+   * distinct file per request).
+   */
+  fetch(request: LoadRequest, signal: AbortSignal, emit: (e: LoadEvent) => void, backend: Backend, form?: FileChoice): Promise<Sourced> {
     const source = request.source;
-    const key = source.kind === 'manifest' ? `${backend}:${source.precision ?? 'auto'}` : '';
+    const key = source.kind === 'manifest' ? `${backend}:${form ?? source.precision ?? 'auto'}` : '';
     let byKey = this.requests.get(request);
     if (!byKey) this.requests.set(request, (byKey = new Map()));
     let fetched = byKey.get(key);
-    if (!fetched) byKey.set(key, (fetched = this.fetchFor(request, signal, emit, backend)));
+    if (!fetched) byKey.set(key, (fetched = this.fetchFor(request, signal, emit, backend, form)));
     return fetched;
   }
 
-  private async fetchFor(request: LoadRequest, signal: AbortSignal, emit: (e: LoadEvent) => void, backend: Backend): Promise<Sourced> {
+  /** The forms precision `auto` measures on `backend` (`undefined`: the request names one file, nothing to choose). */
+  async forms(request: LoadRequest, signal: AbortSignal, backend: Backend): Promise<FileChoice[] | undefined> {
+    const source = request.source;
+    if (source.kind !== 'manifest' || (source.precision ?? 'auto') !== 'auto') return undefined;
+    let forms: FileChoice[] = [];
+    await this.resolver.resolve(source.manifest, request.id, source.version, signal, (entry) => {
+      forms = autoForms(entry, backend);
+      return chooseFile(entry, source.manifest, forms[0]!, backend);
+    }).catch((error: unknown) => {
+      throw explain(error, request.id);
+    });
+    return forms;
+  }
+
+  private async fetchFor(request: LoadRequest, signal: AbortSignal, emit: (e: LoadEvent) => void, backend: Backend, form?: FileChoice): Promise<Sourced> {
     const { source, id } = request;
     try {
       if (source.kind === 'bytes') {
@@ -57,7 +74,7 @@ export class ModelSources {
       // The manifest's own URL was checked by the runtime; the files it names are checked here.
       const allowed = this.config.allowedOrigins;
       const pick = (entry: ManifestModel) => {
-        const file = chooseFile(entry, source.manifest, source.precision ?? 'auto', backend);
+        const file = chooseFile(entry, source.manifest, form ?? source.precision ?? 'auto', backend);
         checkOrigin(file.url, allowed, `model "${entry.id}" in the manifest is on`);
         return file;
       };

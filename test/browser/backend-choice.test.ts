@@ -67,3 +67,19 @@ test('a probe that throws on one backend falls back to the next', async () => {
   expect(wasm.ms).toBeUndefined();
   expect(wasm.reason).toMatch(/^probe failed: .*out of data bounds/);
 });
+
+test('precision auto measures the gated int8 forms too, keeps the fastest (the smaller on a near tie) and remembers it', async () => {
+  const runtime = make({ storage: db('forms'), manifest: '/models/manifest.json' });
+  const model = await runtime.load('digits');
+  const { candidates, variant, cached } = model.backendChoice;
+  const timed = candidates.filter((c) => c.backend === 'wasm');
+  expect(timed.map((c) => c.variant)).toEqual(['int8-dynamic', 'int8-weights']);
+  for (const c of timed) expect(c.ms).toBeGreaterThan(0);
+  const fastest = Math.min(...timed.map((c) => c.ms!));
+  expect(timed.find((c) => c.variant === variant)!.ms!).toBeLessThanOrEqual(fastest * 1.05 + 0.005);
+  expect(model.version).toBe(`1.0.0+${variant}`);
+  expect(cached).toBe(false);
+  const again = await runtime.load('digits');
+  expect(again.backendChoice).toEqual({ ...model.backendChoice, cached: true });
+  expect(again.version).toBe(model.version);
+}, 120_000);
