@@ -25,6 +25,16 @@ export function vadFeeds(frame: Float32Array, state = new Float32Array(256)) {
   };
 }
 
+/** `vadFeeds` with dtypes, as `probeFeeds` takes them. */
+export function vadProbe(frame = seeded(512, 1)) {
+  const feeds = vadFeeds(frame);
+  return {
+    input: { dtype: 'float32' as const, ...feeds.input },
+    state: { dtype: 'float32' as const, ...feeds.state },
+    sr: { dtype: 'int64' as const, ...feeds.sr },
+  };
+}
+
 export function seeded(n: number, seed: number, scale = 1): Float32Array {
   const out = new Float32Array(n);
   let s = seed >>> 0;
