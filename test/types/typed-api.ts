@@ -46,3 +46,17 @@ export async function vad(): Promise<void> {
   // @ts-expect-error a dtype that does not exist
   await runtime.load<{ x: 'float33' }>('x');
 }
+
+export async function backendChoice(): Promise<void> {
+  createRuntime({ backends: 'auto', backendProbe: { budgetMs: 100, softwareGpu: true } });
+  createRuntime({ backends: ['webnn', 'wasm'] });
+  // @ts-expect-error 'auto' or a list, nothing else
+  createRuntime({ backends: 'fastest' });
+  // @ts-expect-error not a backend
+  createRuntime({ backends: ['webgl'] });
+  const model = await runtime.load('digits', { warmup: true, probeFeeds: { sr: { dtype: 'int64', dims: [], data: BigInt64Array.of(16000n) } } });
+  const how: 'auto' | 'listed' | 'forced' = model.backendChoice.mode;
+  void how;
+  // @ts-expect-error probe feeds carry their dtype
+  await runtime.load('vad', { probeFeeds: { sr: { dims: [], data: BigInt64Array.of(16000n) } } });
+}
