@@ -46,10 +46,10 @@ async function loadModel(choice: string) {
   document.body.dataset.loads = String(Number(document.body.dataset.loads ?? 0) + 1);
 }
 
-/** `auto, measured: webgpu 31.2 ms · wasm 0.9 ms` or the reasons backends were not usable. */
+/** `auto · webgpu: <why not> · wasm int8-dynamic: 0.06 ms · wasm int8-weights: 0.04 ms`: measured, or why not usable. */
 function describeChoice(model: Model): string {
   const { mode, cached, candidates } = model.backendChoice;
-  const parts = candidates.map((c) => `${c.backend}: ${c.ms !== undefined ? `${c.ms.toFixed(2)} ms` : c.reason ?? 'the only usable one'}`);
+  const parts = candidates.map((c) => `${c.backend}${c.variant ? ` ${c.variant}` : ''}: ${c.ms !== undefined ? `${c.ms.toFixed(3)} ms` : c.reason ?? 'the only usable one'}`);
   return `${mode}${cached ? ' (remembered from an earlier visit)' : ''} · ${parts.join(' · ')}`;
 }
 

@@ -58,7 +58,8 @@ describe.each([
     const fallback = await page.locator('#fallback').textContent();
     if (webgpu) expect(fallback).toMatch(/^webgpu: the WebGPU adapter is a software one/);
     else expect(fallback).toMatch(/^webgpu: navigator\.gpu/);
-    expect(await page.locator('#choice').textContent()).toMatch(/^auto · webgpu: .* · webnn: .* · wasm: the only usable one$/);
+    // Precision auto: the manifest's two gated int8 forms for WASM are timed against each other.
+    expect(await page.locator('#choice').textContent()).toMatch(/^auto · webgpu: .* · webnn: .* · wasm int8-dynamic: \d+\.\d{3} ms · wasm int8-weights: \d+\.\d{3} ms$/);
     expect(await page.locator('#build').textContent()).toBe('onnxruntime-web wasm build');
 
     await draw(page, [[140, 40], [140, 240]]);
