@@ -1,17 +1,30 @@
 // fp32 vs int8 variants of the bundled models through the SDK: WASM with 1 and 2 threads, and WebGPU on the
 // SwiftShader adapter these machines have (correct but slow: its numbers are no speed claim). A fourth pass calls
 // onnxruntime-web on the page (no SDK), to show the int8 effect without the SDK's per-call worker round trip.
+// Issue 11 part 5 ("int8 that stays int8") added: the ~13 MB `large` model (bench/large-model.mjs) and two forms that
+// keep weights 8-bit at load (int8-weights-run, int8-nbits) on wasm-1t and wasm-1t-raw-ort; a memory pass
+// (bench/int8-memory.mjs: onnxruntime-web's WASM heap per form, a fresh worker each); a CPU-time pass
+// (bench/int8-cpu.mjs: the same kernels in Node timed by the main thread's CPU clock, which a busy machine disturbs
+// far less than the wall clock). Env: BENCH_INT8_REPS (3), BENCH_INT8_MEMORY_REPS (3), BENCH_INT8_BUDGET_MS (1500),
+// BENCH_INT8_CONFIGS (all; names below, comma-separated), BENCH_INT8_CPU (1; 0 skips it).
 import { chromium } from 'playwright-core';
 import { SPEED } from '../models/int8/speed.mjs';
+import { cpuBench, cpuBenchAvailable, printCpu } from './int8-cpu.mjs';
+import { memoryBench, printMemory } from './int8-memory.mjs';
+import { largeModel } from './large-model.mjs';
 
 const CONFIGS = [
-  { name: 'wasm-1t', backend: 'wasm', threads: 1 },
-  { name: 'wasm-2t', backend: 'wasm', threads: 2 },
-  { name: 'webgpu-swiftshader', backend: 'webgpu', threads: 1 },
-  { name: 'wasm-1t-raw-ort', backend: 'wasm', threads: 1, engine: 'raw' },
-];
-const VARIANTS = ['fp32', 'int8-dynamic', 'int8-weights'];
+  { name: 'wasm-1t', backend: 'wasm', threads: 1, models: 'digits,forecast,vad,large', extra: true },
+  { name: 'wasm-2t', backend: 'wasm', threads: 2, models: 'digits,forecast,vad' },
+  { name: 'webgpu-swiftshader', backend: 'webgpu', threads: 1, models: 'digits,forecast,vad' },
+  { name: 'wasm-1t-raw-ort', backend: 'wasm', threads: 1, engine: 'raw', models: 'digits,forecast,vad,large', extra: true },
+].filter((c) => !process.env.BENCH_INT8_CONFIGS || process.env.BENCH_INT8_CONFIGS.split(',').includes(c.name));
+const CPU = process.env.BENCH_INT8_CPU !== '0' && cpuBenchAvailable();
+const VARIANTS = ['fp32', 'int8-dynamic', 'int8-weights', 'int8-weights-run', 'int8-nbits'];
+/** Forms beyond the bundled two, timed on WASM only and only for these models (they rewrite MatMul weights). */
+const EXTRA = { variants: 'int8-weights-run,int8-nbits', models: 'digits,large' };
 const REPS = Number(process.env.BENCH_INT8_REPS ?? 3);
+const MEMORY_REPS = Number(process.env.BENCH_INT8_MEMORY_REPS ?? 3);
 const BUDGET_MS = Number(process.env.BENCH_INT8_BUDGET_MS ?? 1500);
 // The WebGPU flags of test/chromium.ts.
 const GPU_ARGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader', '--disable-vulkan-surface'];
@@ -19,14 +32,19 @@ const GPU_ARGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-v
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function int8Bench(base, { executablePath, args }) {
+  largeModel(); // writes bench/fixtures/large.onnx when missing
   const browser = await chromium.launch({ executablePath, args: [...args, ...GPU_ARGS], headless: true });
   const runs = [];
   const envs = {};
+  let memory;
   try {
+    if (MEMORY_REPS > 0) memory = await memoryBench(browser, base, { reps: MEMORY_REPS, threads: 1, pageResult });
     for (let rep = 0; rep < REPS; rep++) {
       for (const config of CONFIGS) {
         const quality = rep === 0 && !config.engine ? 1 : 0;
-        const query = `backend=${config.backend}&threads=${config.threads}&engine=${config.engine ?? 'sdk'}&quality=${quality}&budget=${BUDGET_MS}`;
+        const extra = config.extra ? `&extra=${EXTRA.variants}&extraModels=${EXTRA.models}` : '';
+        const query = `backend=${config.backend}&threads=${config.threads}&engine=${config.engine ?? 'sdk'}&quality=${quality}&budget=${BUDGET_MS}` +
+          `&models=${config.models}${extra}`;
         const result = await pageResult(browser, `${base}/bench/pages/int8.html?${query}`);
         if (result.error) throw new Error(`${config.name}: ${result.error}`);
         envs[config.name] = result.env;
@@ -39,8 +57,11 @@ export async function int8Bench(base, { executablePath, args }) {
   }
   const cells = aggregate(runs);
   const verdicts = speedVerdicts(cells);
+  const cpu = CPU ? await cpuBench() : undefined;
   printTables(cells, verdicts);
-  return { bench: 'int8', unit: 'median ms per model.run', reps: REPS, budgetMs: BUDGET_MS, envs, cells, verdicts, runs };
+  if (memory) printMemory(memory);
+  if (cpu) printCpu(cpu);
+  return { bench: 'int8', unit: 'median ms per model.run', reps: REPS, budgetMs: BUDGET_MS, envs, cells, verdicts, memory, cpu, runs };
 }
 
 /** Loads the page and awaits its result; once more if Vite reloaded it (the first visit optimizes dependencies). */
@@ -114,34 +135,43 @@ function printTables(cells, verdicts) {
   const configs = [...new Set(cells.map((c) => c.config))];
   const models = [...new Set(cells.map((c) => c.model))];
   const get = (model, batch, config, variant) => cells.find((c) => c.model === model && c.batch === batch && c.config === config && c.variant === variant);
-  console.log(`\nfp32 vs int8 through the SDK: median ms per model.run over ${REPS} page loads; x = median ratio to fp32 timed in`);
-  console.log('alternating rounds (so other load on the machine hits both alike).');
-  console.log('WebGPU runs on SwiftShader (a CPU Vulkan): correct but slow, so its numbers are no speed claim. Quality: digits top-1');
-  console.log('accuracy and forecast MAE (ppm) on the held-out sets at that batch size; vad = share of frames whose decision matches fp32 on WASM.');
-  const header = ['model', 'batch', 'backend', ...VARIANTS.map((v) => `${v} ms`), ...VARIANTS.map((v) => `${v.replace('int8-', '')} quality`)];
-  const rows = [];
-  for (const model of models) {
-    const batches = [...new Set(cells.filter((c) => c.model === model).map((c) => c.batch))];
-    for (const batch of batches) {
-      for (const config of configs) {
-        const fp32 = get(model, batch, config, 'fp32');
-        if (!fp32) continue;
-        const ms = VARIANTS.map((v) => {
-          const c = get(model, batch, config, v);
-          return v === 'fp32' ? c.ms.toFixed(3) : `${c.ms.toFixed(3)} (${c.ratio.toFixed(2)}x)`;
-        });
-        const quality = VARIANTS.map((v) => get(model, batch, config, v)?.quality?.toFixed(4) ?? '-');
-        rows.push([model, String(batch), config, ...ms, ...quality]);
+  const short = (v) => v.replace('int8-', '');
+  const rowsOf = (cell) => {
+    const rows = [];
+    for (const model of models) {
+      const batches = [...new Set(cells.filter((c) => c.model === model).map((c) => c.batch))];
+      for (const batch of batches) {
+        for (const config of configs) {
+          if (!get(model, batch, config, 'fp32')) continue;
+          rows.push([model, String(batch), config, ...VARIANTS.map((v) => {
+            const c = get(model, batch, config, v);
+            return c ? cell(c, v) : '-';
+          })]);
+        }
       }
     }
-  }
-  printRows(header, rows);
+    return rows;
+  };
+  console.log(`\nfp32 vs int8 through the SDK: median ms per model.run over ${REPS} page loads; x = median ratio to fp32 timed in`);
+  console.log('alternating rounds (so other load on the machine hits both alike). wasm-1t-raw-ort: onnxruntime-web on the page, no SDK.');
+  console.log('WebGPU runs on SwiftShader (a CPU Vulkan): correct but slow, so its numbers are no speed claim. large, weights-run and');
+  console.log('nbits: wasm-1t and wasm-1t-raw-ort only (weights-run and nbits for digits and large).');
+  printRows(['model', 'batch', 'backend', ...VARIANTS.map((v) => `${short(v)} ms`)],
+    rowsOf((c, v) => (v === 'fp32' ? c.ms.toFixed(3) : `${c.ms.toFixed(3)} (${c.ratio.toFixed(2)}x)`)));
 
-  console.log('\nFile sizes and load time (median ms from load() to a ready session, wasm-1t):');
-  printRows(['model', ...VARIANTS.map((v) => `${v} bytes`), ...VARIANTS.map((v) => `${v} load ms`)], models.map((model) => {
-    const c = (v) => get(model, 1, 'wasm-1t', v);
-    return [model, ...VARIANTS.map((v) => `${c(v).bytes}${v === 'fp32' ? '' : ` (${((100 * c(v).bytes) / c('fp32').bytes).toFixed(1)}%)`}`),
-      ...VARIANTS.map((v) => c(v).loadMs.toFixed(1))];
+  console.log('\nQuality (first pass, through the SDK): digits top-1 accuracy and forecast MAE (ppm) on the held-out sets at that batch');
+  console.log('size; vad = share of frames whose decision matches fp32 on WASM; large = RMS error of y relative to a float64 reference.');
+  printRows(['model', 'batch', 'backend', ...VARIANTS.map((v) => `${short(v)} quality`)],
+    rowsOf((c) => (c.quality === undefined ? '-' : c.quality < 0.01 ? c.quality.toExponential(2) : c.quality.toFixed(4)))
+      .filter((r) => r.slice(3).some((q) => q !== '-')));
+
+  const sizeConfig = configs.includes('wasm-1t') ? 'wasm-1t' : configs[0];
+  console.log(`\nFile sizes and load time (median ms from load() to a ready session, ${sizeConfig}; made forms are loaded from bytes):`);
+  printRows(['model', ...VARIANTS.map((v) => `${short(v)} bytes`), ...VARIANTS.map((v) => `${short(v)} load ms`)], models.map((model) => {
+    const c = (v) => get(model, 1, sizeConfig, v) ?? cells.find((x) => x.model === model && x.batch === 1 && x.variant === v);
+    const fp32 = c('fp32');
+    return [model, ...VARIANTS.map((v) => (!c(v) ? '-' : `${c(v).bytes}${v === 'fp32' ? '' : ` (${((100 * c(v).bytes) / fp32.bytes).toFixed(1)}%)`}`)),
+      ...VARIANTS.map((v) => c(v)?.loadMs.toFixed(1) ?? '-')];
   }));
 
   console.log('\nSpeed verdicts (models/int8/speed.mjs records the ones `npm run models` uses for "recommended"):');
@@ -158,6 +188,7 @@ function printTables(cells, verdicts) {
 }
 
 function printRows(header, rows) {
+  if (rows.length === 0) return;
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   console.log(line(header));

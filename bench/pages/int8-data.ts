@@ -1,4 +1,8 @@
-// Held-out data of the bundled models for the int8 bench page: timing feeds and a quality score per batch size.
+// Held-out data of the bundled models (and the bench's ~13 MB `large` model) for the int8 bench page: timing feeds and a
+// quality score per batch size.
+import { decodeModel } from '../../src/tools/onnx/proto.js';
+import { readFloat32 } from '../../src/tools/onnx/tensors.js';
+
 export type Feeds = Record<string, { data: Float32Array | BigInt64Array; dims: number[] }>;
 export type Run = (feeds: Feeds) => Promise<Record<string, { data: ArrayLike<number> }>>;
 
@@ -107,4 +111,55 @@ function findData(wav: Uint8Array): { offset: number; size: number } {
   throw new Error('speech.wav has no data chunk');
 }
 
-export const BENCH_MODELS: Record<string, () => Promise<BenchModel>> = { digits, forecast, vad };
+/**
+ * bench/large-model.mjs's ~13 MB model (x[batch,1792] -> MatMul -> Relu -> MatMul -> y[batch,16], seeded weights):
+ * no held-out data, so quality is the RMS error of y relative to a float64 reference computed here from the fp32
+ * weights, over 64 fixed input rows.
+ */
+async function large(): Promise<BenchModel> {
+  const width = 1792;
+  const rows = 64;
+  const x = Float32Array.from({ length: rows * width }, (_, i) => (((i * 2654435761) >>> 0) / 2 ** 32) - 0.5);
+  let reference: Float64Array | undefined; // only quality passes need it (~200 M multiply-adds)
+  return {
+    id: 'large', batches: [1, 16, 64], metric: 'relative RMS error of y vs float64',
+    feeds: (batch) => ({ x: { data: x.slice(0, batch * width), dims: [batch, width] } }),
+    async quality(run, batch) {
+      reference ??= largeReference(await bytes('/bench/fixtures/large.onnx'), x, rows);
+      let err = 0;
+      let norm = 0;
+      for (let start = 0; start < rows; start += batch) {
+        const n = Math.min(batch, rows - start);
+        const y = (await run({ x: { data: x.slice(start * width, (start + n) * width), dims: [n, width] } })).y!.data;
+        for (let i = 0; i < n * 16; i++) {
+          const ref = reference[start * 16 + i]!;
+          err += (y[i]! - ref) ** 2;
+          norm += ref ** 2;
+        }
+      }
+      return Math.sqrt(err / norm);
+    },
+  };
+}
+
+function largeReference(model: Uint8Array, x: Float32Array, rows: number): Float64Array {
+  const weights = Object.fromEntries(decodeModel(model).model.graph.initializer.map((t) => [t.name, readFloat32(t)]));
+  const [w1, w2] = [weights.w1!, weights.w2!];
+  const k = 1792;
+  const y = new Float64Array(rows * 16);
+  const h = new Float64Array(k);
+  for (let r = 0; r < rows; r++) {
+    h.fill(0);
+    for (let i = 0; i < k; i++) {
+      const xi = x[r * k + i]!;
+      for (let j = 0; j < k; j++) h[j]! += xi * w1[i * k + j]!;
+    }
+    for (let i = 0; i < k; i++) {
+      const hi = Math.max(0, h[i]!);
+      for (let j = 0; j < 16; j++) y[r * 16 + j]! += hi * w2[i * 16 + j]!;
+    }
+  }
+  return y;
+}
+
+export const BENCH_MODELS: Record<string, () => Promise<BenchModel>> = { digits, forecast, vad, large };

@@ -1,14 +1,20 @@
 // fp32 vs int8 variants on one backend per page load, through the SDK or (engine=raw) onnxruntime-web on the page:
 // ?backend=wasm|webgpu&threads=1&engine=sdk|raw&models=digits,forecast,vad&quality=1&budget=1500 (ms per model, batch)
+// &variants=fp32,int8-dynamic,int8-weights&extra=int8-weights-run,int8-nbits&extraModels=digits,large: the extra forms
+// only for the extra models (int8-forms.ts makes forms that have no bundled file).
 import * as ort from 'onnxruntime-web/webgpu';
 import { createRuntime } from '../../src/index.js';
 import { BENCH_MODELS, type Feeds, type Run } from './int8-data.js';
+import { formBytes, formUrl, isForm } from './int8-forms.js';
 
 const params = new URLSearchParams(location.search);
 const backend = params.get('backend') === 'webgpu' ? 'webgpu' : 'wasm';
 const threads = Number(params.get('threads') ?? 1);
 const models = (params.get('models') ?? 'digits,forecast,vad').split(',');
 const variants = (params.get('variants') ?? 'fp32,int8-dynamic,int8-weights').split(',');
+const extra = (params.get('extra') ?? '').split(',').filter(Boolean);
+const extraModels = (params.get('extraModels') ?? '').split(',').filter(Boolean);
+const variantsOf = (model: string) => (extraModels.includes(model) ? [...variants, ...extra] : variants);
 const withQuality = params.get('quality') === '1';
 const budgetMs = Number(params.get('budget') ?? 1500);
 const raw = params.get('engine') === 'raw';
@@ -21,8 +27,11 @@ interface Loaded {
   dispose(): Promise<void>;
 }
 
+/** A model file by URL (as the SDK fetches it), or bytes made on the page. */
+type Source = { url: string } | { bytes: Uint8Array; id: string };
+
 interface Engine {
-  load(url: string): Promise<Loaded>;
+  load(source: Source): Promise<Loaded>;
   env(): Promise<unknown>;
   dispose(): Promise<void>;
 }
@@ -32,8 +41,8 @@ function sdkEngine(): Engine {
   return {
     env: () => runtime.env(),
     dispose: () => runtime.dispose(),
-    async load(url) {
-      const model = await runtime.load({ url, id: url }, { cache: false, batching: false });
+    async load(source) {
+      const model = await runtime.load('url' in source ? { url: source.url, id: source.url } : source, { cache: false, batching: false });
       return {
         run: async (feeds) => (await model.run(feeds)).outputs as Awaited<ReturnType<Run>>,
         backend: model.backend,
@@ -52,8 +61,8 @@ function rawEngine(): Engine {
   return {
     env: async () => ({ crossOriginIsolated: globalThis.crossOriginIsolated, numThreads: threads, engine: 'onnxruntime-web on the page' }),
     dispose: async () => undefined,
-    async load(url) {
-      const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+    async load(source) {
+      const bytes = 'url' in source ? new Uint8Array(await (await fetch(source.url)).arrayBuffer()) : source.bytes;
       const session = await ort.InferenceSession.create(bytes, { executionProviders: [backend], graphOptimizationLevel: 'all' });
       return {
         async run(feeds) {
@@ -131,15 +140,18 @@ async function bench(): Promise<{ env: unknown; cells: Cell[] }> {
   const engine = raw ? rawEngine() : sdkEngine();
   const env = await engine.env();
   // The first session pays for onnxruntime-web's start-up; keep that out of the models' load times.
-  await (await engine.load('/models/tiny/model.onnx')).dispose();
+  await (await engine.load({ url: '/models/tiny/model.onnx' })).dispose();
   const cells: Cell[] = [];
   for (const id of models) {
     const data = await BENCH_MODELS[id]!();
     const loaded: (Loaded & { variant: string; loadMs: number })[] = [];
-    for (const variant of variants) {
-      const url = variant === 'fp32' ? `/models/${id}/model.onnx` : `/models/${id}/model.${variant}.onnx`;
+    for (const variant of variantsOf(id)) {
+      if (!isForm(variant)) throw new Error(`unknown variant "${variant}"`);
+      // Load time counts from load(): fetching a shipped file included, making a form on the page not.
+      const url = formUrl(id, variant);
+      const source: Source = url ? { url } : { bytes: await formBytes(id, variant), id: `${id}.${variant}` };
       const start = performance.now();
-      const model = await engine.load(url);
+      const model = await engine.load(source);
       loaded.push({ ...model, variant, loadMs: performance.now() - start });
     }
     for (const batch of data.batches) {
