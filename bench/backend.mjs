@@ -1,11 +1,11 @@
 // `auto` against each forced backend on the bundled models: load time, the first inference after load() resolved,
 // and the steady p50 of 200 sequential calls. WebGPU is SwiftShader here: correct, slow, and what auto must avoid;
-// `auto` rules it out at once (WASM is then the only candidate, so nothing is measured or remembered), `auto-sw`
+// `auto` rules it out at once (WASM is then the only backend; precision is not in play for a URL), `auto-sw`
 // lets it compete, so the probe runs on a first visit and the decision is reused on the second (`-again`, same
 // IndexedDB). BENCH_BACKEND_REPS (3 page loads per cell).
 import { chromium } from 'playwright-core';
 
-const MODES = ['auto', 'auto-again', 'auto-sw', 'auto-sw-again', 'wasm', 'webgpu'];
+const MODES = ['auto', 'auto-sw', 'auto-sw-again', 'wasm', 'webgpu'];
 const CASES = ['digits', 'forecast', 'vad'];
 const REPS = Number(process.env.BENCH_BACKEND_REPS ?? 3);
 const GPU_ARGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader', '--disable-vulkan-surface'];
