@@ -3,6 +3,7 @@ import type { LoadEvent, LoadSourceKind } from '../rpc/protocol.js';
 import { download, throwIfAborted } from './download.js';
 import { sha256Hex } from './integrity.js';
 import type { ModelFile } from './manifest.js';
+import { readChecked, type ReadTimings } from './read-checked.js';
 import { fitsFile } from './record.js';
 import { availableBytes, keyOf, planEviction } from './space.js';
 import type { ModelStore } from './store.js';
@@ -14,6 +15,8 @@ export interface Fetched {
   bytes: Uint8Array;
   source: LoadSourceKind;
   cached: boolean;
+  /** For bytes read from the store: how long reading and verifying them took. */
+  timings?: ReadTimings;
 }
 
 export interface LoaderConfig {
@@ -48,7 +51,7 @@ export class ModelLoader {
   async get(file: ModelFile, signal: AbortSignal, emit: Emit): Promise<Fetched> {
     throwIfAborted(signal);
     const cached = await this.fromStore(file, emit);
-    if (cached) return { bytes: cached, source: 'cache', cached: true };
+    if (cached) return { bytes: cached.bytes, source: 'cache', cached: true, timings: cached.timings };
     const key = `${keyOf(file)}:${file.sha256}`;
     let shared = this.inflight.get(key);
     if (!shared) {
@@ -89,16 +92,19 @@ export class ModelLoader {
    * An intact stored copy, or undefined. A copy that fails verification, or whose record claims a size the file
    * cannot have, is evicted (and will be fetched again).
    */
-  private async fromStore(file: ModelFile, emit: Emit): Promise<Uint8Array | undefined> {
+  private async fromStore(file: ModelFile, emit: Emit): Promise<{ bytes: Uint8Array; timings: ReadTimings } | undefined> {
     try {
-      const meta = await this.store.get(file.id, file.version);
+      const meta = await this.store.get(file.id, file.version, { prefetch: true });
       if (!meta?.complete) return undefined;
       if (meta.sha256 === file.sha256) {
         emit({ type: 'verify', id: file.id });
-        const bytes = fitsFile(meta, file) ? await this.store.read(meta).catch(() => undefined) : undefined;
-        if (bytes && (await sha256Hex(bytes)) === file.sha256) {
-          await this.store.touch(meta, this.now()).catch(() => undefined); // the bytes are verified either way
-          return bytes;
+        const read = fitsFile(meta, file) ? await readChecked(this.store, meta).catch(() => undefined) : undefined;
+        if (read) {
+          // The bytes are verified: recording the use (and bringing a record an older version wrote up to date)
+          // need not hold up the session.
+          const upgrade = !meta.digests || read.typedChunks ? { digests: read.digests, ...(read.typedChunks ? { bytes: read.bytes } : {}) } : undefined;
+          void this.store.touch(meta, this.now(), upgrade).catch(() => undefined);
+          return read;
         }
         emit({ type: 'warning', id: file.id, code: 'cache-corrupt', message: `cached copy of "${file.id}" ${file.version} failed verification; fetching it again` });
       }

@@ -1,6 +1,6 @@
 import { isSha256Hex } from './integrity.js';
 import type { ModelFile } from './manifest.js';
-import type { StoredModel } from './store.js';
+import type { ChunkDigests, StoredModel } from './store.js';
 
 /** Chunks that hold `stored` bytes: whole chunks, then a shorter tail if any. */
 export function chunkCount(stored: number, chunkSize: number): number {
@@ -30,7 +30,25 @@ export function parseRecord(key: IDBValidKey, value: unknown): StoredModel | und
   if (m.bytes > 0 && m.stored > m.bytes) return undefined; // bytes is 0 while the size is unknown
   if (m.complete && (m.stored === 0 || m.stored !== m.bytes)) return undefined;
   const { id, version, url, sha256, complete, lastUsed, bytes, chunkSize, chunks, stored } = m as StoredModel;
-  return { id, version, sha256, bytes, chunkSize, chunks, stored, complete, lastUsed, url };
+  const record: StoredModel = { id, version, sha256, bytes, chunkSize, chunks, stored, complete, lastUsed, url };
+  // Digests that do not fit the record are dropped, not trusted: the whole file is checked instead.
+  const digests = parseDigests(m.digests, record);
+  if (digests) record.digests = digests;
+  return record;
+}
+
+/** Pieces chunk `index` is hashed in. */
+export function pieceCount(meta: Pick<StoredModel, 'stored' | 'chunkSize'>, index: number, pieceBytes: number): number {
+  return Math.ceil(chunkLength(meta, index) / pieceBytes);
+}
+
+/** Piece digests with one list per chunk of the record and one lower-case SHA-256 per piece, or undefined. */
+function parseDigests(value: unknown, meta: StoredModel): ChunkDigests | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { pieceBytes, sha256 } = value as Record<keyof ChunkDigests, unknown>;
+  if (!isCount(pieceBytes) || pieceBytes === 0 || !Array.isArray(sha256) || sha256.length !== meta.chunks) return undefined;
+  const fits = sha256.every((pieces: unknown, i) => Array.isArray(pieces) && pieces.length === pieceCount(meta, i, pieceBytes) && pieces.every(isSha256Hex));
+  return fits ? { pieceBytes, sha256: (sha256 as string[][]).map((pieces) => [...pieces]) } : undefined;
 }
 
 /**

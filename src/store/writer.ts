@@ -1,5 +1,7 @@
 import type { LoadEvent } from '../rpc/protocol.js';
+import { PIECE_BYTES, pieceSha256 } from './integrity.js';
 import type { ModelFile } from './manifest.js';
+import { readChecked } from './read-checked.js';
 import { fitsFile } from './record.js';
 import { isQuotaError, keyOf } from './space.js';
 import { RecordChanged, type ModelStore, type StoredModel } from './store.js';
@@ -28,7 +30,7 @@ export class ChunkWriter {
   static async open(store: ModelStore, file: ModelFile, chunkSize: number, now: number, makeRoom: MakeRoom, emit: (e: LoadEvent) => void): Promise<ChunkWriter> {
     const fresh: StoredModel = {
       id: file.id, version: file.version, sha256: file.sha256, bytes: file.bytes ?? 0, chunkSize,
-      chunks: 0, stored: 0, complete: false, lastUsed: now, url: file.url,
+      chunks: 0, stored: 0, complete: false, lastUsed: now, url: file.url, digests: { pieceBytes: PIECE_BYTES, sha256: [] },
     };
     const writer = new ChunkWriter(store, fresh, true, makeRoom, emit);
     try {
@@ -53,11 +55,17 @@ export class ChunkWriter {
     return this.persisting;
   }
 
-  /** Bytes already in the store from an earlier, interrupted download; a copy that cannot be read is dropped. */
+  /**
+   * Bytes already in the store from an earlier, interrupted download, checked against their digests; a copy that
+   * cannot be read or fails a check is dropped. A copy an older version wrote (no digests) gets them now: the whole
+   * file is checked before the record is completed, and they are checked with it.
+   */
   async readStored(): Promise<Uint8Array> {
     if (!this.persisting || this.meta.stored === 0) return new Uint8Array(0);
     try {
-      return await this.store.read(this.meta);
+      const { bytes, digests } = await readChecked(this.store, this.meta);
+      this.meta.digests = digests;
+      return bytes;
     } catch {
       await this.reset();
       return new Uint8Array(0);
@@ -79,7 +87,7 @@ export class ChunkWriter {
   /** The server sent the file from byte 0 again: drop what we had. */
   async reset(): Promise<void> {
     if (!this.persisting) return;
-    const fresh: StoredModel = { ...this.meta, chunks: 0, stored: 0 };
+    const fresh: StoredModel = { ...this.meta, chunks: 0, stored: 0, digests: { pieceBytes: PIECE_BYTES, sha256: [] } };
     await this.attempt(async () => {
       await this.store.replace(this.meta, fresh);
       this.meta = fresh;
@@ -100,8 +108,10 @@ export class ChunkWriter {
     if (this.persisting) await this.store.delete(this.meta).catch(() => undefined);
   }
 
-  private write(chunk: Uint8Array): Promise<void> {
-    return this.attempt(() => this.store.appendChunk(this.meta, chunk), chunk.byteLength);
+  /** Stores one chunk with the digests of its pieces, which later reads check it against. */
+  private async write(chunk: Uint8Array): Promise<void> {
+    const pieces = await pieceSha256(chunk, this.meta.digests?.pieceBytes ?? PIECE_BYTES);
+    return this.attempt(() => this.store.appendChunk(this.meta, chunk, pieces), chunk.byteLength);
   }
 
   /**

@@ -72,3 +72,16 @@ export async function createBrokenDatabase(name: string): Promise<void> {
 
 export const isMeta = (key: IDBValidKey): key is [string, string, string] => Array.isArray(key) && key[0] === 'meta';
 export const isChunk = (key: IDBValidKey): key is [string, string, number] => Array.isArray(key) && key[0] === 'chunk';
+
+/** The bytes of a stored chunk: a Blob (what the SDK writes) or a typed array (what older versions wrote). */
+export async function bytesOf(value: unknown): Promise<Uint8Array<ArrayBuffer>> {
+  if (value instanceof Blob) return new Uint8Array(await value.arrayBuffer());
+  if (value instanceof Uint8Array) return new Uint8Array(value);
+  throw new Error(`not a chunk: ${String(value)}`);
+}
+
+/** A database's chunks with their bytes, in key order. */
+export async function chunkEntries(name: string): Promise<[IDBValidKey, Uint8Array<ArrayBuffer>][]> {
+  const chunks = (await entries(name)).filter(([k]) => isChunk(k));
+  return Promise.all(chunks.map(async ([k, v]): Promise<[IDBValidKey, Uint8Array<ArrayBuffer>]> => [k, await bytesOf(v)]));
+}

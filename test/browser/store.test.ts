@@ -2,6 +2,7 @@
 import { expect, test } from 'vitest';
 import { expectCode, seeded } from './helpers.js';
 import { manifest, publish, recorder, requests, served, storeRuntime, uniqueKey, until } from './store-helpers.js';
+import { chunkEntries, put } from './store-idb.js';
 
 const pixels = () => seeded(784, 5).map(Math.abs);
 
@@ -219,26 +220,9 @@ test('bad manifests and bad load options fail clearly', async () => {
   await runtime.dispose();
 });
 
-/** Flips the bytes of one stored chunk straight in IndexedDB, as disk corruption would. */
+/** Flips a byte of the first stored chunk straight in IndexedDB, as disk corruption would. */
 async function corruptFirstChunk(dbName: string): Promise<void> {
-  const db = await new Promise<IDBDatabase>((resolve, reject) => {
-    const request = indexedDB.open(dbName);
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-  const tx = db.transaction('entries', 'readwrite');
-  const store = tx.objectStore('entries');
-  const keys = await new Promise<IDBValidKey[]>((resolve) => {
-    const r = store.getAllKeys();
-    r.onsuccess = () => resolve(r.result);
-  });
-  const chunk = keys.find((k) => Array.isArray(k) && k[0] === 'chunk')!;
-  const bytes = await new Promise<Uint8Array>((resolve) => {
-    const r = store.get(chunk);
-    r.onsuccess = () => resolve(r.result as Uint8Array);
-  });
+  const [[key, bytes]] = (await chunkEntries(dbName)).filter(([k]) => (k as unknown[])[2] === 0) as [[IDBValidKey, Uint8Array<ArrayBuffer>]];
   bytes[100] = bytes[100]! ^ 0xff;
-  store.put(bytes, chunk);
-  await new Promise((resolve) => (tx.oncomplete = resolve));
-  db.close();
+  await put(dbName, key, new Blob([bytes]));
 }

@@ -1,6 +1,6 @@
 // Which IndexedDB records the store trusts: anything else is treated as damage and removed.
 import { expect, test } from 'vitest';
-import { chunkLength, fitsFile, parseRecord } from '../../../src/store/record.js';
+import { chunkLength, fitsFile, parseRecord, pieceCount } from '../../../src/store/record.js';
 import type { StoredModel } from '../../../src/store/store.js';
 
 const sha256 = 'ab'.repeat(32);
@@ -54,4 +54,26 @@ test('a record fits a file with the same sha256 and, when the file size is known
   expect(fitsFile(partial, { sha256, bytes: 250_000 })).toBe(true);
   expect(fitsFile(partial, { sha256, bytes: 200_000 })).toBe(false);
   expect(fitsFile({ ...partial, bytes: 0 }, { sha256, bytes: 250_000 })).toBe(false); // written without a known size
+});
+
+test('piece digests are kept when they have one list per chunk and one lower-case sha256 per piece, and dropped otherwise', () => {
+  const h = (b: string) => b.repeat(32);
+  // 4 chunks of 65536, 65536, 65536 and 53392 bytes, in pieces of 32768: 2, 2, 2 and 2 pieces.
+  const digests = { pieceBytes: 32768, sha256: [[h('01'), h('02')], [h('03'), h('04')], [h('05'), h('06')], [h('07'), h('08')]] };
+  expect(parseRecord(key, { ...good, digests })).toEqual({ ...good, digests });
+  const partial = { ...good, complete: false, chunks: 2, stored: 131072 };
+  expect(parseRecord(key, { ...partial, digests: { ...digests, sha256: digests.sha256.slice(0, 2) } })).toEqual({ ...partial, digests: { ...digests, sha256: digests.sha256.slice(0, 2) } });
+  // Dropped, not trusted: the record stays usable and its bytes are checked against the whole file's sha256.
+  const wrong = [
+    { ...digests, sha256: digests.sha256.slice(0, 3) }, { ...digests, sha256: [...digests.sha256, [h('09')]] },
+    { ...digests, pieceBytes: 65536 }, { ...digests, pieceBytes: 0 }, { ...digests, pieceBytes: 1.5 }, { sha256: digests.sha256 },
+    { ...digests, sha256: [...digests.sha256.slice(0, 3), [h('07'), 'AB'.repeat(32)]] }, { ...digests, sha256: [...digests.sha256.slice(0, 3), [h('07')]] },
+    { ...digests, sha256: [...digests.sha256.slice(0, 3), h('07')] }, [h('01')], 'x', null,
+  ];
+  for (const value of wrong) expect(parseRecord(key, { ...good, digests: value }), JSON.stringify(value)).toEqual(good);
+});
+
+test('piece counts: whole pieces, then a shorter one, per chunk', () => {
+  expect([0, 1, 2, 3].map((i) => pieceCount(good, i, 30000))).toEqual([3, 3, 3, 2]);
+  expect(pieceCount(good, 3, 1 << 20)).toBe(1);
 });

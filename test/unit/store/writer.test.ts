@@ -1,6 +1,8 @@
 // The chunk writer's storage-failure logic, over an in-memory stand-in for the IndexedDB store (the real store is
 // exercised in Chromium by test/browser/store.test.ts and quota.test.ts).
+import { createHash } from 'node:crypto';
 import { expect, test } from 'vitest';
+import { PIECE_BYTES } from '../../../src/store/integrity.js';
 import type { ModelFile } from '../../../src/store/manifest.js';
 import { sameRecord } from '../../../src/store/record.js';
 import { RecordChanged, type ModelStore, type StoredModel } from '../../../src/store/store.js';
@@ -25,10 +27,22 @@ class MemoryStore {
     if (extra) this.chunks.set(`${meta.sha256}/${(extra[0] as unknown[])[2]}`, extra[1]);
     this.metas.set(`${meta.id}@${meta.version}`, { ...next });
   }
-  async appendChunk(meta: StoredModel, chunk: Uint8Array) {
-    const next = { ...meta, chunks: meta.chunks + 1, stored: meta.stored + chunk.byteLength };
+  async appendChunk(meta: StoredModel, chunk: Uint8Array, pieces: string[]) {
+    const { digests, ...rest } = meta;
+    const next: StoredModel = { ...rest, chunks: meta.chunks + 1, stored: meta.stored + chunk.byteLength };
+    if (digests?.sha256.length === meta.chunks) next.digests = { pieceBytes: digests.pieceBytes, sha256: [...digests.sha256, pieces] };
     await this.update(meta, next, [['chunk', meta.sha256, meta.chunks], chunk]);
+    delete meta.digests;
     Object.assign(meta, next);
+  }
+  async readBytes(meta: StoredModel) {
+    const out = new Uint8Array(meta.stored);
+    for (let i = 0; i < meta.chunks; i++) {
+      const chunk = this.chunks.get(`${meta.sha256}/${i}`);
+      if (!chunk) throw new Error(`chunk ${i} missing`);
+      out.set(chunk, i * meta.chunkSize);
+    }
+    return { bytes: out, typed: false };
   }
   async replace(meta: StoredModel, next: StoredModel) {
     await this.update(meta, next);
@@ -115,4 +129,40 @@ test('a record removed under the writer (a clear, an eviction) is left removed: 
   await writer.complete(2);
   expect(writer.isPersisting).toBe(false);
   expect([store.metas.size, store.chunks.size, events]).toEqual([0, 0, []]);
+});
+
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const chunkDigests = (size: number) => ({
+  pieceBytes: PIECE_BYTES, // chunks of 100 bytes: one piece each
+  sha256: Array.from({ length: Math.ceil(size / 100) }, (_, i) => [sha(bytes.subarray(i * 100, Math.min(size, (i + 1) * 100)))]),
+});
+
+test('every chunk is stored with the digests of its pieces, in the same write as the record that counts it', async () => {
+  const store = new MemoryStore();
+  await writeAll(store, async () => true);
+  expect(store.metas.get('m@1')).toMatchObject({ complete: true, chunks: 3, digests: chunkDigests(300) });
+});
+
+test('a resumed download checks the stored chunks against their digests; a damaged copy is dropped and fetched afresh', async () => {
+  const store = new MemoryStore();
+  const first = await ChunkWriter.open(store as unknown as ModelStore, file, 100, 1, async () => true, () => undefined);
+  await first.push(bytes, 200); // interrupted after two chunks
+  const resume = async () => (await ChunkWriter.open(store as unknown as ModelStore, file, 100, 1, async () => true, () => undefined)).readStored();
+  expect(await resume()).toEqual(bytes.subarray(0, 200));
+  const stored = store.chunks.get(`${file.sha256}/1`)!;
+  stored[5] = stored[5]! ^ 1;
+  expect(await resume()).toEqual(new Uint8Array(0));
+  expect(store.metas.get('m@1')).toMatchObject({ chunks: 0, stored: 0, digests: { pieceBytes: PIECE_BYTES, sha256: [] } });
+});
+
+test('a partial copy an older version wrote (no digests) is resumed, and the completed record has every digest', async () => {
+  const store = new MemoryStore();
+  const first = await ChunkWriter.open(store as unknown as ModelStore, file, 100, 1, async () => true, () => undefined);
+  await first.push(bytes, 200);
+  delete store.metas.get('m@1')!.digests; // as an older version left it
+  const writer = await ChunkWriter.open(store as unknown as ModelStore, file, 100, 1, async () => true, () => undefined);
+  expect(await writer.readStored()).toEqual(bytes.subarray(0, 200));
+  await writer.flush(bytes, 300);
+  await writer.complete(2);
+  expect(store.metas.get('m@1')).toMatchObject({ complete: true, chunks: 3, digests: chunkDigests(300) });
 });
