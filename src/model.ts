@@ -49,6 +49,8 @@ export interface RunResult<O extends Signature = AnySignature> {
 export interface ModelHost {
   /** `lone`: no other run of the model is in flight, so a batching worker runs it at once when the session is idle. */
   run(handle: number, generation: number, feeds: Record<string, Tensor>, transfer: boolean, batching?: BatchPolicy, lone?: boolean): Promise<RunReply>;
+  /** A private copy of the feeds, made without allocating where a returned buffer is free. */
+  copy(feeds: Record<string, Tensor>): Record<string, Tensor>;
   /** Several runs in one message; `transfer` lists the buffers to move. */
   runMany(handle: number, generation: number, requests: Record<string, Tensor>[], transfer: ArrayBuffer[], batching?: BatchPolicy): Promise<RunOutcome[]>;
   /** Whether the worker that holds this model is still the runtime's live worker. */
@@ -124,6 +126,7 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
       {
         one: (feeds, lone) => host.run(this.handle, generation, feeds, true, batching, lone),
         many: (requests, moved) => host.runMany(this.handle, generation, requests, moved, batching),
+        copy: (feeds) => host.copy(feeds),
       },
       batching.maxBatch,
     );

@@ -7,7 +7,7 @@ import { resolveOptions, type ResolvedRuntimeOptions, type RuntimeOptions } from
 import { parseServingOptions, type ServingOptions } from './serving/options.js';
 import type { ServingContext } from './serving/serving.js';
 import type { CachedModelInfo } from './store/store.js';
-import { wholeBuffers } from './tensor.js';
+import { BufferPool } from './rpc/buffer-pool.js';
 import type { AnySignature, Signature } from './typed.js';
 import { WorkerClient } from './rpc/client.js';
 import type { LoadEvent, LoadRequest, StorageUsage, WorkerEnv } from './rpc/protocol.js';
@@ -41,6 +41,8 @@ export class Runtime {
   private nextRequest = 1;
   private disposed = false;
   private readonly host: ModelHost;
+  /** Input buffers the worker handed back, reused for input copies (shared by successive workers). */
+  private readonly pool = new BufferPool();
 
   /** The output cache and batching defaults the runtime's models share. */
   private readonly serving: ServingContext;
@@ -54,12 +56,13 @@ export class Runtime {
     this.host = {
       run: (handle, generation, feeds, move, batching, lone = false) => {
         const client = this.live(generation);
-        return client.call(() => client.runs.run(handle, feeds, batching, lone, move ? wholeBuffers(Object.values(feeds)) : []));
+        return client.call(() => client.runs.run(handle, feeds, batching, lone, move));
       },
       runMany: (handle, generation, requests, moved, batching) => {
         const client = this.live(generation);
         return client.call(() => client.runs.runMany(handle, requests, batching, moved));
       },
+      copy: (feeds) => this.pool.copyFeeds(feeds),
       telemetry: this.telemetry,
       alive: (generation) => !this.disposed && generation === this.generation && this.client?.alive === true,
       release: async (handle, generation) => {
@@ -197,7 +200,7 @@ export class Runtime {
     const client = new WorkerClient(worker, (error) => {
       if (this.client === client) this.client = undefined;
       this.telemetry.recordError(error);
-    }, this.options.workerTimeoutMs);
+    }, this.options.workerTimeoutMs, this.pool);
     this.client = client;
     this.generation++;
     const wasmPaths = this.options.wasmPaths && new URL(this.options.wasmPaths, baseUrl()).href;

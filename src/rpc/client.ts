@@ -1,6 +1,7 @@
 import { wrap, type Remote } from 'comlink';
 import { EdgeInferError, reviveError } from '../errors.js';
 import type { WorkerApi } from './protocol.js';
+import { BufferPool } from './buffer-pool.js';
 import { RunPort } from './run-port.js';
 
 /**
@@ -33,6 +34,7 @@ export class WorkerClient {
     private readonly worker: Worker,
     private readonly onCrash: (error: EdgeInferError) => void,
     private readonly timeoutMs: number | false = false,
+    pool = new BufferPool(),
   ) {
     worker.addEventListener('error', (event) => {
       event.preventDefault();
@@ -41,7 +43,7 @@ export class WorkerClient {
     worker.addEventListener('messageerror', () => this.crash('a message could not be deserialized'));
     this.api = wrap<WorkerApi>(worker);
     const channel = new MessageChannel();
-    this.runs = new RunPort(channel.port1);
+    this.runs = new RunPort(channel.port1, pool);
     this.workerEnd = channel.port2;
   }
 

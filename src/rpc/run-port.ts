@@ -1,6 +1,8 @@
 // Runs travel on a MessagePort of their own beside comlink: a run is the hot path, and comlink's generic layer
 // (proxy traps, wire values, string ids, a transfer-handler scan per argument) costs more than the run of a small
-// model. The message is a short array; errors cross as SerializedError data, as on the comlink side.
+// model. The message is a short array; errors cross as SerializedError data, as on the comlink side. The worker
+// hands the input buffers back with each answer, for the next run's input copies (see buffer-pool.ts).
+import type { BufferPool } from './buffer-pool.js';
 import { reviveError, toEdgeInferError, type EdgeInferError, type SerializedError } from '../errors.js';
 import { wholeBuffers, type Tensor } from '../tensor.js';
 import type { BatchPolicy, RunOutcome, RunReply } from './protocol.js';
@@ -8,8 +10,8 @@ import type { BatchPolicy, RunOutcome, RunReply } from './protocol.js';
 type Feeds = Record<string, Tensor>;
 /** [id, model handle, feeds (or a list, for many), many, batching, lone] */
 type Request = [number, number, Feeds | Feeds[], boolean, BatchPolicy | undefined, boolean];
-/** [id, reply] or [id, undefined, error] */
-type Answer = [number, RunReply | RunOutcome[] | undefined, SerializedError?];
+/** [id, reply] or [id, undefined, error], then the request's input buffers, handed back */
+type Answer = [number, RunReply | RunOutcome[] | undefined, SerializedError | undefined, ArrayBuffer[]];
 
 interface Waiting {
   resolve: (value: never) => void;
@@ -21,9 +23,13 @@ export class RunPort {
   private next = 1;
   private readonly waiting = new Map<number, Waiting>();
 
-  constructor(private readonly port: MessagePort) {
+  constructor(
+    private readonly port: MessagePort,
+    private readonly pool: BufferPool,
+  ) {
     port.onmessage = (event: MessageEvent<Answer>) => {
-      const [id, value, error] = event.data;
+      const [id, value, error, returned] = event.data;
+      pool.give(returned);
       const waiting = this.waiting.get(id);
       if (!waiting) return;
       this.waiting.delete(id);
@@ -32,8 +38,10 @@ export class RunPort {
     };
   }
 
-  run(handle: number, feeds: Feeds, batching: BatchPolicy | undefined, lone: boolean, transfer: Transferable[]): Promise<RunReply> {
-    return this.send([0, handle, feeds, false, batching, lone], transfer);
+  /** Unless `move` is set, the inputs are copied (into returned buffers when there are some), so the caller keeps its arrays. */
+  run(handle: number, feeds: Feeds, batching: BatchPolicy | undefined, lone: boolean, move: boolean): Promise<RunReply> {
+    const sent = move ? feeds : this.pool.copyFeeds(feeds);
+    return this.send([0, handle, sent, false, batching, lone], wholeBuffers(Object.values(sent)));
   }
 
   runMany(handle: number, requests: Feeds[], batching: BatchPolicy | undefined, transfer: Transferable[]): Promise<RunOutcome[]> {
@@ -70,6 +78,7 @@ export interface RunServer {
 export function serveRuns(port: MessagePort, server: RunServer): void {
   port.onmessage = (event: MessageEvent<Request>) => {
     const [id, handle, feeds, many, batching, lone] = event.data;
+    const inputs = wholeBuffers(many ? (feeds as Feeds[]).flatMap((f) => Object.values(f)) : Object.values(feeds));
     let done: Promise<RunReply | RunOutcome[]>;
     try {
       done = many ? server.runMany(handle, feeds as Feeds[], batching) : server.run(handle, feeds as Feeds, batching, lone);
@@ -79,9 +88,11 @@ export function serveRuns(port: MessagePort, server: RunServer): void {
     done.then(
       (reply) => {
         const outputs = many ? (reply as RunOutcome[]).flatMap((o) => ('reply' in o ? Object.values(o.reply.outputs) : [])) : Object.values((reply as RunReply).outputs);
-        port.postMessage([id, reply] satisfies Answer, wholeBuffers(outputs));
+        const moved = wholeBuffers(outputs);
+        const returned = inputs.filter((b) => !moved.includes(b)); // an output may share an input's buffer
+        port.postMessage([id, reply, undefined, returned] satisfies Answer, [...moved, ...returned]);
       },
-      (error: unknown) => port.postMessage([id, undefined, toEdgeInferError(error, 'inference-failed', 'run failed').toJSON()] satisfies Answer),
+      (error: unknown) => port.postMessage([id, undefined, toEdgeInferError(error, 'inference-failed', 'run failed').toJSON(), inputs] satisfies Answer, inputs),
     );
   };
 }

@@ -4,12 +4,13 @@
 import { reviveError } from '../errors.js';
 import { wholeBuffers, type Tensor } from '../tensor.js';
 import type { RunOutcome, RunReply } from '../rpc/protocol.js';
-import { setOwn } from '../own.js';
 
 export interface CoalescerTransport {
   /** Sends one run, moving its buffers. `lone`: no other run of this model is in flight, so the worker need not wait for company. */
   one(feeds: Record<string, Tensor>, lone: boolean): Promise<RunReply>;
   many(feeds: Record<string, Tensor>[], transfer: ArrayBuffer[]): Promise<RunOutcome[]>;
+  /** A private copy of the feeds. */
+  copy(feeds: Record<string, Tensor>): Record<string, Tensor>;
 }
 
 interface Letter {
@@ -34,7 +35,7 @@ export class RunCoalescer {
    * would have copied them, so the caller may reuse its arrays as soon as `run()` returns.
    */
   post(feeds: Record<string, Tensor>, move: boolean): Promise<RunReply> {
-    const own = move ? feeds : snapshot(feeds);
+    const own = move ? feeds : this.transport.copy(feeds);
     const reply = new Promise<RunReply>((resolve, reject) => {
       const waiting = this.letters.push({ feeds: own, resolve, reject });
       if (waiting === 1) queueMicrotask(() => this.flush());
@@ -72,13 +73,4 @@ function attempt<T>(send: () => Promise<T>): Promise<T> {
   } catch (error) {
     return Promise.reject(error);
   }
-}
-
-function snapshot(feeds: Record<string, Tensor>): Record<string, Tensor> {
-  const copy: Record<string, Tensor> = {};
-  for (const name in feeds) {
-    const t = feeds[name]!;
-    setOwn(copy, name, { dtype: t.dtype, dims: t.dims, data: t.data.slice() });
-  }
-  return copy;
 }

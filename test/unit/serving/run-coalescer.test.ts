@@ -2,9 +2,11 @@ import { describe, expect, test } from 'vitest';
 import { EdgeInferError } from '../../../src/errors.js';
 import { RunCoalescer, type CoalescerTransport } from '../../../src/serving/run-coalescer.js';
 import type { Tensor } from '../../../src/tensor.js';
+import { BufferPool } from '../../../src/rpc/buffer-pool.js';
 import type { RunOutcome, RunReply } from '../../../src/rpc/protocol.js';
 
 const feeds = (v: number): Record<string, Tensor> => ({ x: { dtype: 'float32', dims: [1, 2], data: Float32Array.of(v, v) } });
+const copy = (f: Record<string, Tensor>) => new BufferPool().copyFeeds(f);
 const reply = (v: number): RunReply => ({ outputs: { y: { dtype: 'float32', dims: [1], data: Float32Array.of(v) } }, inferenceMs: 1 });
 
 function recorder(answer: (sent: Record<string, Tensor>[]) => RunOutcome[] = (sent) => sent.map((f) => ({ reply: reply(f.x!.data[0] as number) }))) {
@@ -18,6 +20,7 @@ function recorder(answer: (sent: Record<string, Tensor>[]) => RunOutcome[] = (se
       calls.push({ kind: 'many', sent, moved });
       return answer(sent);
     },
+    copy,
   };
   return { calls, coalescer: new RunCoalescer(transport) };
 }
@@ -29,6 +32,7 @@ describe('RunCoalescer', () => {
     const coalescer = new RunCoalescer({
       one: (f, isLone) => (lone.push(isLone), new Promise((resolve) => answers.push(() => resolve(reply(f.x!.data[0] as number))))),
       many: async () => [],
+      copy,
     });
     const first = coalescer.post(feeds(1), false);
     await null;
@@ -69,7 +73,7 @@ describe('RunCoalescer', () => {
 
   test('a full batch leaves at once, so the worker can start on it while more runs are issued', async () => {
     const calls: number[] = [];
-    const coalescer = new RunCoalescer({ one: async (f) => reply(f.x!.data[0] as number), many: async (sent) => (calls.push(sent.length), sent.map(() => ({ reply: reply(0) }))) }, 4);
+    const coalescer = new RunCoalescer({ one: async (f) => reply(f.x!.data[0] as number), many: async (sent) => (calls.push(sent.length), sent.map(() => ({ reply: reply(0) }))), copy }, 4);
     const pending = Array.from({ length: 10 }, (_, i) => coalescer.post(feeds(i), false));
     expect(calls).toEqual([4, 4]);
     await Promise.all(pending);
@@ -101,7 +105,7 @@ describe('RunCoalescer', () => {
   test('a transport that fails, or throws before returning a promise, rejects every run in the message', async () => {
     const crashed = new EdgeInferError('worker-crashed', 'gone');
     for (const fail of [async () => Promise.reject(crashed), () => { throw crashed; }]) {
-      const coalescer = new RunCoalescer({ one: fail as CoalescerTransport['one'], many: fail as CoalescerTransport['many'] });
+      const coalescer = new RunCoalescer({ one: fail as CoalescerTransport['one'], many: fail as CoalescerTransport['many'], copy });
       const settled = await Promise.allSettled([coalescer.post(feeds(1), false), coalescer.post(feeds(2), false)]);
       expect(settled.map((s) => (s as PromiseRejectedResult).reason)).toEqual([crashed, crashed]);
       await expect(coalescer.post(feeds(3), false)).rejects.toBe(crashed);
