@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   'quantize-unsupported',
   'quantize-failed',
   'telemetry-invalid',
+  'profile-invalid',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -13,3 +13,9 @@ export type { AnySignature, DtypeArrays, Signature, TypedFeeds, TypedInput, Type
 export type { ExportAnswer, TelemetryExporter, TelemetryOptions, TelemetryRequest } from './telemetry/options.js';
 export type { BackendCandidate, BackendChoice, LoadEvent, LoadSourceKind, StorageUsage, WorkerEnv } from './rpc/protocol.js';
 export type { BuildName } from './worker/ort-builds.js';
+export type { MonitorOptions } from './monitor/options.js';
+export type { ModelMonitor, MonitorDetail, MonitorEvent, MonitorReport, MonitorStatus, WindowSummary } from './monitor/monitor.js';
+export type { FeatureScore } from './monitor/window.js';
+export type { OutcomeStatus } from './monitor/outcomes.js';
+export type { ClassifierScore, QualityReport, RegressorScore } from './monitor/quality.js';
+export type { FeatureSource, Profile, ProfileFeature, ProfileTensor, WindowCalibration } from './monitor/profile-types.js';

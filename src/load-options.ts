@@ -6,6 +6,7 @@ import { isSha256Hex } from './store/integrity.js';
 import { MAX_MODEL_BYTES, type Precision } from './store/manifest.js';
 import type { LoadEvent, LoadRequest } from './rpc/protocol.js';
 import { DTYPES, isTypedArray, type Tensor } from './tensor.js';
+import { checkMonitor, type MonitorOptions } from './monitor/options.js';
 
 /** A model to load: a URL (cached and verified when `sha256` is given), or its bytes. */
 export type LoadSource =
@@ -53,6 +54,8 @@ export interface LoadOptions extends ServingOptions {
    * @defaultValue made from the signature
    */
   probeFeeds?: Record<string, Tensor>;
+  /** Drift monitoring and outcome tracking (see `MonitorOptions`); off unless given. */
+  monitor?: MonitorOptions;
   /** Aborts the load; chunks already stored are kept, so the next load resumes. */
   signal?: AbortSignal;
   /** Progress events: `runtime` (the first load of a worker), `download` (repeated), `verify`, `cached`, `ready`, and `warning`. */
@@ -79,10 +82,12 @@ export function toLoadRequest(
   if (options.warmup !== undefined && typeof options.warmup !== 'boolean') throw invalid(`warmup must be a boolean, got ${shown(options.warmup)}`);
   const backends = options.backend ? [options.backend] : runtime.backends;
   const feeds = options.probeFeeds === undefined ? undefined : checkProbeFeeds(options.probeFeeds, invalid);
+  const monitor = options.monitor === undefined ? undefined : checkMonitor(options.monitor, typeof source === 'string').request;
   const choice = {
     backends,
     probe: { ...runtime.backendProbe, ...(feeds ? { feeds } : {}) },
     warmup: options.warmup ?? backends === 'auto',
+    ...(monitor ? { monitor } : {}),
   };
 
   if (typeof source === 'string') {

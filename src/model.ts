@@ -10,6 +10,8 @@ import type { AnySignature, Signature, TypedFeeds, TypedOutputs } from './typed.
 import type { BuildName } from './worker/ort-builds.js';
 import type { BackendChoice, BatchPolicy, LoadReply, LoadSourceKind, RunOutcome, RunReply } from './rpc/protocol.js';
 import { setOwn } from './own.js';
+import { ModelMonitor } from './monitor/monitor.js';
+import type { QualityReport } from './monitor/quality.js';
 
 export interface RunOptions {
   /**
@@ -43,6 +45,19 @@ export interface RunResult<O extends Signature = AnySignature> {
   readonly fromCache: boolean;
   /** Requests that shared the `session.run` that produced these outputs: 1 when it ran alone, 0 for a cache hit. */
   readonly batchSize: number;
+  /**
+   * For a monitored model's one-row runs: the id to pass to `runtime.recordOutcome()` once the real outcome is known.
+   * Only a summary of the prediction is kept for it (class and confidence, or the values), never the inputs.
+   */
+  readonly predictionId?: string;
+}
+
+/** What a monitored model gets from its runtime. */
+export interface ModelWatch {
+  readonly monitor: ModelMonitor;
+  /** Remembers a one-row result for `recordOutcome()`; its prediction id. */
+  readonly track?: ((outputs: Record<string, Tensor>) => string | undefined) | undefined;
+  readonly quality?: () => QualityReport | undefined;
 }
 
 /** What a Model needs from its runtime: the worker calls, guarded against a crashed worker. */
@@ -90,6 +105,12 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
   readonly loadMs: number;
   /** Whether runs use the output cache and dynamic batching, and why not (see `ServingOptions`). */
   readonly serving: ServingInfo;
+  /**
+   * Drift monitoring (load option `monitor`): `report()` per feature against the reference profile, `on('drift' |
+   * 'recovered')`, and `quality()` from outcomes joined with `runtime.recordOutcome()`. `status` is `'off'` when unmonitored.
+   */
+  readonly monitor: ModelMonitor & { quality(): QualityReport | undefined };
+  private readonly track: ModelWatch['track'];
   private readonly handle: number;
   private readonly cache: ModelCache | undefined;
   /** Set when batching is on: runs issued in the same task share one message to the worker. */
@@ -103,6 +124,7 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
     private readonly host: ModelHost,
     private readonly generation: number,
     serving: { context: ServingContext; options: ServingOptions } = { context: { cache: undefined, batching: false }, options: {} },
+    watch?: ModelWatch,
   ) {
     this.id = id;
     this.handle = reply.handle;
@@ -119,6 +141,9 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
     this.sha256 = reply.sha256;
     this.loadMs = reply.loadMs;
     this.serving = resolveServing(serving.context, serving.options, this.inputs, this.outputs);
+    const monitor = watch?.monitor ?? new ModelMonitor(undefined, 0, this, undefined, 'the model was loaded without the monitor option');
+    this.monitor = Object.assign(monitor, { quality: () => watch?.quality?.() });
+    this.track = watch?.track;
     // Keyed by content, never by name: loads of the same file share entries, different files never do.
     this.cache = serving.context.cache?.open(this.sha256);
     const batching = this.serving.batching || undefined;
@@ -179,7 +204,7 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
       this.host.telemetry?.recordCache(this, found.hit);
       if (found.hit) {
         if (move) detach(tensors);
-        return { outputs: found.outputs as TypedOutputs<O>, backend: this.backend, inferenceMs: 0, fromCache: true, batchSize: 0 };
+        return this.result({ outputs: found.outputs as TypedOutputs<O>, backend: this.backend, inferenceMs: 0, fromCache: true, batchSize: 0 });
       }
       pending = found.pending;
     } else {
@@ -190,7 +215,12 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
     const sent = this.coalescer ? this.coalescer.post(byName, move) : this.host.run(this.handle, this.generation, byName, move);
     const reply = await (timeoutMs === undefined ? sent : this.deadline(sent, timeoutMs));
     if (pending && !this.disposed) this.cache?.store(pending, reply.outputs);
-    return { outputs: reply.outputs as TypedOutputs<O>, backend: this.backend, inferenceMs: reply.inferenceMs, fromCache: false, batchSize: reply.batchSize ?? 1 };
+    return this.result({ outputs: reply.outputs as TypedOutputs<O>, backend: this.backend, inferenceMs: reply.inferenceMs, fromCache: false, batchSize: reply.batchSize ?? 1 });
+  }
+
+  private result(r: RunResult<O>): RunResult<O> {
+    const id = this.track?.(r.outputs as Record<string, Tensor>);
+    return id === undefined ? r : { ...r, predictionId: id };
   }
 
   private deadline<T>(sent: Promise<T>, ms: number): Promise<T> {

@@ -8,6 +8,9 @@ import { parseServingOptions, type ServingOptions } from './serving/options.js';
 import type { ServingContext } from './serving/serving.js';
 import type { CachedModelInfo } from './store/store.js';
 import { BufferPool } from './rpc/buffer-pool.js';
+import { Outcomes, type OutcomeStatus } from './monitor/outcomes.js';
+import type { MonitorOptions } from './monitor/options.js';
+import { watchModel } from './monitor/watch.js';
 import type { AnySignature, Signature } from './typed.js';
 import { WorkerClient } from './rpc/client.js';
 import type { LoadEvent, LoadRequest, StorageUsage, WorkerEnv } from './rpc/protocol.js';
@@ -43,6 +46,7 @@ export class Runtime {
   private readonly host: ModelHost;
   /** Input buffers the worker handed back, reused for input copies (shared by successive workers). */
   private readonly pool = new BufferPool();
+  private outcomes: Outcomes | undefined;
 
   /** The output cache and batching defaults the runtime's models share. */
   private readonly serving: ServingContext;
@@ -68,6 +72,7 @@ export class Runtime {
       release: async (handle, generation) => {
         const client = this.client;
         if (!client || generation !== this.generation || !client.alive) return; // its session died with its worker
+        client.runs.windows.delete(handle);
         await client.call((api) => api.release(handle));
       },
     };
@@ -85,6 +90,7 @@ export class Runtime {
     const url = request.source.kind === 'url' ? request.source.url : request.source.kind === 'manifest' ? request.source.manifest : undefined;
     if (url) checkOrigin(url, this.allowedOrigins(), request.source.kind === 'url' ? 'the model\'s origin' : 'the manifest\'s origin');
     const serving = parseServingOptions(options);
+    if (request.monitor) this.outcomesFor(options.monitor?.outcomes); // checks its options before any work
     if (options.signal?.aborted) throw new EdgeInferError('aborted', `loading "${request.id}" was aborted before it started`);
     try {
       const reused = this.client?.alive === true;
@@ -116,7 +122,8 @@ export class Runtime {
       const events = options.onProgress ? proxy(options.onProgress) : undefined;
       const loading = client.call((api) => api.load(transfer({ ...request, requestId }, moved), events)).finally(() => client.started());
       const reply = await this.unusableOn(client, loading);
-      const model = new Model<I, O>(request.id, reply, this.host, generation, { context: this.serving, options: serving });
+      const watch = watchModel(request.id, reply, client.runs.windows, () => this.outcomesFor(options.monitor?.outcomes), this.telemetry);
+      const model = new Model<I, O>(request.id, reply, this.host, generation, { context: this.serving, options: serving }, watch);
       reportLoad(this.telemetry, model, reply.gpu);
       return model;
     } finally {
@@ -183,10 +190,30 @@ export class Runtime {
     return client.call(() => this.ready as Promise<WorkerEnv>);
   }
 
+  /**
+   * Joins the real outcome of a monitored model's prediction (`result.predictionId`): the class index for a
+   * classifier, the values for a regressor. It may come minutes or a reload later, while the prediction is still in
+   * the ring (`monitor.outcomes`). Resolves `'joined'`, or `'unknown'`, `'expired'` or `'duplicate'` (counted, not
+   * thrown); rejects with `input-invalid` for a malformed id or an outcome of the wrong kind or size.
+   */
+  recordOutcome(predictionId: string, actual: number | ArrayLike<number>): Promise<OutcomeStatus> {
+    return this.outcomesFor(undefined).record(predictionId, actual);
+  }
+
+  /** The runtime's outcome tracking, made with the first monitored load's `monitor.outcomes` options. */
+  private outcomesFor(options: MonitorOptions['outcomes']): Outcomes {
+    if (!this.outcomes) {
+      this.outcomes = new Outcomes(this.options.storage.dbName, options ?? {}, this.telemetry);
+      globalThis.addEventListener?.('pagehide', () => void this.outcomes?.flush());
+    }
+    return this.outcomes;
+  }
+
   /** Ends the worker. Pending runs reject with `runtime-disposed`; the runtime cannot be used again. */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    await this.outcomes?.flush();
     this.serving.cache?.clear();
     this.client?.stop(new EdgeInferError('runtime-disposed', 'the runtime was disposed'));
     this.client = undefined;

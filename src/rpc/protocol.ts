@@ -6,6 +6,8 @@ import type { GpuAdapterFacts } from '../worker/backend.js';
 import type { BuildName } from '../worker/ort-builds.js';
 import type { CachedModelInfo } from '../store/store.js';
 import type { Tensor, ValueInfo } from '../tensor.js';
+import type { Profile } from '../monitor/profile-types.js';
+import type { WindowCounts } from '../monitor/window.js';
 
 export interface InitConfig {
   /** Absolute URL prefix of the onnxruntime-web wasm files; absent: next to onnxruntime-web's module. */
@@ -45,6 +47,20 @@ export interface LoadRequest {
   probe: ProbeRequest;
   /** Run one inference before the load resolves, so the first call is not the slow one. */
   warmup: boolean;
+  /** Drift monitoring: the profile (given, or `manifest`: the one the manifest entry names) and the window. */
+  monitor?: MonitorRequest;
+}
+
+export interface MonitorRequest {
+  profile: Profile | 'manifest';
+  windowSize: number;
+  sampleRate: number;
+}
+
+/** A closed monitoring window of one model, posted by the worker on the run port. */
+export interface WindowEvent {
+  handle: number;
+  window: WindowCounts;
 }
 
 export interface ProbeRequest {
@@ -91,7 +107,7 @@ export type LoadEvent =
   | { type: 'verify'; id: string }
   | { type: 'cached'; id: string; bytes: number }
   | { type: 'ready'; id: string; version: string | undefined; source: LoadSourceKind; cached: boolean; backend: Backend }
-  | { type: 'warning'; id: string; code: 'quota-exceeded' | 'storage-failed' | 'cache-corrupt' | 'update-failed'; message: string };
+  | { type: 'warning'; id: string; code: 'quota-exceeded' | 'storage-failed' | 'cache-corrupt' | 'update-failed' | 'monitor-off'; message: string };
 
 export interface StorageUsage {
   /** Bytes of model data this runtime keeps in IndexedDB (partial downloads included). */
@@ -122,6 +138,8 @@ export interface LoadReply {
   /** SHA-256 of the model file (hex): verified against the expected one, or computed from the bytes. */
   sha256: string;
   loadMs: number;
+  /** The profile the worker monitors the model with, or why it does not (the model then runs unmonitored). */
+  monitor?: { profile: Profile; windowSize: number } | { off: string };
 }
 
 export interface RunReply {

@@ -5,13 +5,13 @@
 import type { BufferPool } from './buffer-pool.js';
 import { reviveError, toEdgeInferError, type EdgeInferError, type SerializedError } from '../errors.js';
 import { wholeBuffers, type Tensor } from '../tensor.js';
-import type { BatchPolicy, RunOutcome, RunReply } from './protocol.js';
+import type { BatchPolicy, RunOutcome, RunReply, WindowEvent } from './protocol.js';
 
 type Feeds = Record<string, Tensor>;
 /** [id, model handle, feeds (or a list, for many), many, batching, lone] */
 type Request = [number, number, Feeds | Feeds[], boolean, BatchPolicy | undefined, boolean];
-/** [id, reply] or [id, undefined, error], then the request's input buffers, handed back */
-type Answer = [number, RunReply | RunOutcome[] | undefined, SerializedError | undefined, ArrayBuffer[]];
+/** [id, reply] or [id, undefined, error], then the request's input buffers, handed back; id 0 carries an event */
+type Answer = [number, RunReply | RunOutcome[] | undefined, SerializedError | undefined, ArrayBuffer[], WindowEvent?];
 
 interface Waiting {
   resolve: (value: never) => void;
@@ -22,14 +22,17 @@ interface Waiting {
 export class RunPort {
   private next = 1;
   private readonly waiting = new Map<number, Waiting>();
+  /** Receives closed monitoring windows, by model handle. */
+  readonly windows = new Map<number, (event: WindowEvent) => void>();
 
   constructor(
     private readonly port: MessagePort,
     private readonly pool: BufferPool,
   ) {
     port.onmessage = (event: MessageEvent<Answer>) => {
-      const [id, value, error, returned] = event.data;
+      const [id, value, error, returned, note] = event.data;
       pool.give(returned);
+      if (note) return this.windows.get(note.handle)?.(note);
       const waiting = this.waiting.get(id);
       if (!waiting) return;
       this.waiting.delete(id);
@@ -70,8 +73,15 @@ export class RunPort {
 }
 
 export interface RunServer {
+  /** The drift monitor of a model, if it has one: it copies what it needs before a reply leaves. */
+  tapOf?(handle: number): { capture(inputs: Feeds, outputs: Feeds): void; drain(): void } | undefined;
   run(handle: number, feeds: Feeds, batching: BatchPolicy | undefined, lone: boolean): Promise<RunReply>;
   runMany(handle: number, requests: Feeds[], batching: BatchPolicy | undefined): Promise<RunOutcome[]>;
+}
+
+/** Worker side: posts a closed monitoring window. */
+export function postWindow(port: MessagePort, event: WindowEvent): void {
+  port.postMessage([0, undefined, undefined, [], event] satisfies Answer);
 }
 
 /** Worker side: answers runs on `port`, moving output buffers back. */
@@ -87,10 +97,16 @@ export function serveRuns(port: MessagePort, server: RunServer): void {
     }
     done.then(
       (reply) => {
+        const tap = server.tapOf?.(handle);
+        if (tap) {
+          if (!many) tap.capture(feeds as Feeds, (reply as RunReply).outputs);
+          else (reply as RunOutcome[]).forEach((o, i) => 'reply' in o && tap.capture((feeds as Feeds[])[i]!, o.reply.outputs));
+        }
         const outputs = many ? (reply as RunOutcome[]).flatMap((o) => ('reply' in o ? Object.values(o.reply.outputs) : [])) : Object.values((reply as RunReply).outputs);
         const moved = wholeBuffers(outputs);
         const returned = inputs.filter((b) => !moved.includes(b)); // an output may share an input's buffer
         port.postMessage([id, reply, undefined, returned] satisfies Answer, [...moved, ...returned]);
+        tap?.drain();
       },
       (error: unknown) => port.postMessage([id, undefined, toEdgeInferError(error, 'inference-failed', 'run failed').toJSON(), inputs] satisfies Answer, inputs),
     );

@@ -31,6 +31,8 @@ export interface ManifestModel {
   bytes: number;
   sha256: string;
   variants?: ManifestVariant[];
+  /** The drift-monitoring reference profile made from this version (see `edge-infer profile`), verified like weights. */
+  profile?: { file: string; bytes: number; sha256: string };
 }
 
 export interface Manifest {
@@ -54,6 +56,10 @@ export function parseManifest(value: unknown, url: string): Manifest {
       if (typeof m[key] !== 'string' || m[key] === '') fail(`${where}.${key} must be a non-empty string`);
     }
     checkFile(m, where, url, fail);
+    if (m.profile !== undefined) {
+      if (typeof m.profile !== 'object' || m.profile === null || typeof m.profile.file !== 'string') fail(`${where}.profile must be { file, bytes, sha256 }`);
+      checkFile(m.profile, `${where}.profile`, url, fail);
+    }
     if (m.variants !== undefined && !Array.isArray(m.variants)) fail(`${where}.variants must be an array`);
     (m.variants ?? []).forEach((v, j) => {
       const at = `${where}.variants[${j}]`;
@@ -93,6 +99,12 @@ export function findModel(manifest: Manifest, id: string, url: string): Manifest
 
 export function fileOf(entry: ManifestModel, manifestUrl: string): ModelFile {
   return { id: entry.id, version: entry.version, url: new URL(entry.file, manifestUrl).href, sha256: entry.sha256, bytes: entry.bytes };
+}
+
+/** The profile file of a manifest entry, cached under `<id>.profile` beside the model. */
+export function profileFileOf(entry: ManifestModel, manifestUrl: string): ModelFile | undefined {
+  const p = entry.profile;
+  return p && { id: `${entry.id}.profile`, version: entry.version, url: new URL(p.file, manifestUrl).href, sha256: p.sha256, bytes: p.bytes };
 }
 
 /** `auto` takes the int8 form the manifest recommends for the backend in use, else fp32 (see `autoForms`). */

@@ -2,7 +2,7 @@
 // log record. Loaded with the rest of the export half (pipeline.ts), not with the page.
 import type { Item } from './batch.js';
 import { attributes, nanos, str, type AttributeValue } from './json.js';
-import { BOUNDS, DROPPED, KEYS, OVERFLOW, SEP, type Interval, type LogRecord } from './recorder.js';
+import { BOUNDS, DRIFT_SCORE, DROPPED, KEYS, OVERFLOW, SEP, type Interval, type LogRecord } from './recorder.js';
 import type { Drop } from './drops.js';
 import { errorCode, redactId } from './redact.js';
 import { safeError, type SafeError } from './safe-error.js';
@@ -18,13 +18,18 @@ const METRICS = [
   ['edge_infer.errors', '1'],
   ['edge_infer.backend.fallbacks', '1'],
   ['edge_infer.telemetry.dropped', '1'],
+  ['edge_infer.drift.score', '1'],
+  ['edge_infer.drift.alerts', '1'],
+  ['edge_infer.drift.feature', '1'],
+  ['edge_infer.outcomes', '1'],
+  ['edge_infer.outcome.error', '1'],
 ] as const;
 
-/** Everything up to a metric's first data point: histograms or monotonic sums, delta temporality. */
+/** Everything up to a metric's first data point: histograms or monotonic sums with delta temporality, or a gauge. */
 function head(index: number, histogram: boolean): string {
   const [name, unit] = METRICS[index]!;
-  const kind = histogram ? 'histogram":{' : 'sum":{"isMonotonic":true,';
-  return `{"name":${str(name)},"unit":${str(unit)},"${kind}"aggregationTemporality":1,"dataPoints":[`;
+  const kind = index === DRIFT_SCORE ? 'gauge":{' : (histogram ? 'histogram":{' : 'sum":{"isMonotonic":true,') + '"aggregationTemporality":1,';
+  return `{"name":${str(name)},"unit":${str(unit)},"${kind}"dataPoints":[`;
 }
 
 export function encode(interval: Interval): { metrics: Item[]; logs: Item[] } {
@@ -40,8 +45,11 @@ export function encode(interval: Interval): { metrics: Item[]; logs: Item[] } {
       if (s.buckets) {
         const counts = s.buckets.map(Math.round);
         const count = counts.reduce((x, y) => x + y, 0);
-        const range = count > 0 ? `,"min":${s.min},"max":${s.max}` : '';
-        json = `${a}${times},"count":"${count}","sum":${s.sum},"bucketCounts":["${counts.join('","')}"],"explicitBounds":[${BOUNDS[index]!.join(',')}]${range}}`;
+        const range = count > 0 && s.min <= s.max ? `,"min":${s.min},"max":${s.max}` : '';
+        const sum = s.bounds ? '' : `,"sum":${s.sum}`; // pre-binned counts have no sum
+        json = `${a}${times},"count":"${count}"${sum},"bucketCounts":["${counts.join('","')}"],"explicitBounds":[${(s.bounds ?? BOUNDS[index]!).join(',')}]${range}}`;
+      } else if (index === DRIFT_SCORE) {
+        json = `${a}${times},"asDouble":${s.value}}`;
       } else {
         json = `${a}${times},"asInt":"${Math.round(s.value)}"}`;
       }

@@ -11,6 +11,8 @@ export const OVERFLOW = '\u0000';
 
 /** The metrics, in the order createRecorder() holds them. */
 export const INFERENCE = 0, LOAD = 1, CACHE = 2, DOWNLOAD = 3, ERRORS = 4, FALLBACKS = 5, DROPPED = 6;
+/** Monitoring: drift score per feature (gauge), drift alerts, per-window feature histograms (the profile's bins), outcomes. */
+export const DRIFT_SCORE = 7, DRIFT_ALERTS = 8, FEATURE_BINS = 9, OUTCOMES = 10, OUTCOME_ERROR = 11;
 
 const MODEL = ['model.id', 'model.version'];
 
@@ -23,13 +25,21 @@ export const KEYS: readonly (readonly string[])[] = [
   ['error.code', 'model.id'],
   ['model.id', 'backend.from', 'backend.to', 'reason'],
   ['reason', 'signal'],
+  [...MODEL, 'feature', 'feature.kind'],
+  [...MODEL, 'feature'],
+  [...MODEL, 'feature'],
+  [...MODEL, 'outcome'],
+  MODEL,
 ];
 
 /** Seconds. Inference spans sub-millisecond cache-like models to seconds-long runs on slow devices. */
 export const INFERENCE_BOUNDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 export const LOAD_BOUNDS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
-/** Per metric, the histogram bounds; none for counters. */
-export const BOUNDS: readonly (readonly number[] | undefined)[] = [INFERENCE_BOUNDS, LOAD_BOUNDS];
+/** |predicted − actual| of a regressor's outcomes, in the model's own units. */
+export const ERROR_BOUNDS = [0.001, 0.01, 0.1, 1, 10, 100, 1000];
+/** Per metric, the histogram bounds; none for counters and gauges. FEATURE_BINS series carry their own. */
+export const BOUNDS: readonly (readonly number[] | undefined)[] = KEYS.map((_, i) =>
+  i === INFERENCE ? INFERENCE_BOUNDS : i === LOAD ? LOAD_BOUNDS : i === OUTCOME_ERROR ? ERROR_BOUNDS : undefined);
 
 export interface Series {
   records: number;
@@ -38,6 +48,8 @@ export interface Series {
   min: number;
   max: number;
   buckets: number[] | undefined;
+  /** A histogram's own bounds, where its metric has none fixed (a profile's bin edges). */
+  bounds?: readonly number[];
 }
 
 /** A log record as recorded; encode.ts makes OTLP JSON of it at the next export. */
@@ -62,8 +74,10 @@ export interface Interval {
 export interface Recorder {
   /** Adds one measurement to a histogram; `weight` > 1 stands for sampled-out measurements. */
   observe(metric: number, key: string, value: number, weight: number): void;
-  /** Adds to a counter. */
-  add(metric: number, key: string, value: number): void;
+  /** Adds to a counter; with `gauge`, sets the value instead. */
+  add(metric: number, key: string, value: number, gauge?: boolean): void;
+  /** Adds pre-binned counts to a histogram whose series has its own bounds (`counts.length === bounds.length + 1`). */
+  merge(metric: number, key: string, bounds: readonly number[], counts: ArrayLike<number>): void;
   /** Keeps a log record, or counts it as dropped when `maxLogs` are already waiting. */
   log(record: LogRecord): void;
   /** Counts lost measurements or log records. */
@@ -110,7 +124,7 @@ export function createRecorder(
     series++;
     onGrow();
     // About the length of the point's encoding: an attribute costs about 50 bytes and its value.
-    bytes += key.length + 50 * values.length + (bounds ? 330 : 110);
+    bytes += key.length + 50 * values.length + (bounds || index === FEATURE_BINS ? 330 : 110);
     if (bytes > limits.maxBatchBytes) fill();
     return s;
   }
@@ -137,10 +151,17 @@ export function createRecorder(
       if (value < s.min) s.min = value;
       if (value > s.max) s.max = value;
     },
-    add(index, key, value) {
+    add(index, key, value, gauge) {
       const s = metrics[index]!.get(key) ?? grow(index, key);
       s.records++;
-      s.value += value;
+      s.value = gauge ? value : s.value + value;
+    },
+    merge(index, key, bounds, counts) {
+      const s = metrics[index]!.get(key) ?? grow(index, key);
+      if (s.bounds && s.bounds.join() !== bounds.join()) return; // another profile's bins under the same names
+      if (!s.buckets) (s.bounds = bounds), (s.buckets = new Array(bounds.length + 1).fill(0));
+      for (let i = 0; i < counts.length && i < s.buckets.length; i++) s.buckets[i]! += counts[i]!;
+      s.records++;
     },
     log(record) {
       if (logs.length >= limits.maxLogs) return drop({ reason: 'log-limit', signal: 'logs', count: 1 });

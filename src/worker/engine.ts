@@ -2,7 +2,11 @@ import { EdgeInferError, toEdgeInferError } from '../errors.js';
 import { BACKENDS, type Backend } from '../backends.js';
 import type { Tensor } from '../tensor.js';
 import { Batcher, channelScheduler, type Scheduler } from './batcher.js';
-import type { BackendChoice, BatchPolicy, InitConfig, LoadEvent, LoadReply, LoadRequest, RunOutcome, RunReply, WorkerEnv } from '../rpc/protocol.js';
+import type { BackendChoice, BatchPolicy, InitConfig, LoadEvent, LoadReply, LoadRequest, RunOutcome, RunReply, WindowEvent, WorkerEnv } from '../rpc/protocol.js';
+import { checkProfileMatches, parseProfile } from '../monitor/profile.js';
+import type { Profile } from '../monitor/profile-types.js';
+import { MonitorTap } from './monitor-tap.js';
+import type { Signature } from './onnx-signature.js';
 import { availability } from './backend.js';
 import { ChoiceStore } from './choice-store.js';
 import { chooseByMeasurement, type Sources } from './choose.js';
@@ -24,6 +28,8 @@ interface Entry {
   queued: number;
   /** Merges concurrent runs; made by the first run that asks for batching. */
   batcher?: Batcher;
+  /** Drift monitoring, when the load asked for it and the profile fits. */
+  tap?: MonitorTap;
 }
 
 /** Owns the onnxruntime-web sessions of one worker. */
@@ -34,6 +40,8 @@ export class Engine {
   private sources: ModelSources | undefined;
   private runtime: RuntimeAssets | undefined;
   private choices: ChoiceStore | undefined;
+  /** Posts a closed monitoring window to the main thread (set once the run port exists). */
+  postWindow: (event: WindowEvent) => void = () => undefined;
 
   get storage(): ModelSources {
     if (!this.sources) throw new EdgeInferError('runtime-disposed', 'the worker was not initialized');
@@ -81,9 +89,13 @@ export class Engine {
         await session.release();
         throw error;
       }
+      const watched = request.monitor && (await this.profileFor(request, signature, controller.signal, emit));
       const handle = this.nextHandle++;
       const release = this.storage.hold(request.id, fetched.version);
-      this.sessions.set(handle, { id: request.id, opened, release, queue: Promise.resolve(), queued: 0 });
+      const tap = watched && 'profile' in watched
+        ? new MonitorTap(watched.profile, watched.windowSize, request.monitor!.sampleRate, (window) => this.postWindow({ handle, window }))
+        : undefined;
+      this.sessions.set(handle, { id: request.id, opened, release, queue: Promise.resolve(), queued: 0, ...(tap ? { tap } : {}) });
       emit({ type: 'ready', id: request.id, version: fetched.version, source: fetched.source, cached: fetched.cached, backend });
       const skipped = choice.candidates.filter((c) => c.reason !== undefined && c.backend !== backend);
       return {
@@ -101,6 +113,7 @@ export class Engine {
         bytes: bytes.byteLength,
         sha256: fetched.sha256,
         loadMs: performance.now() - start,
+        ...(watched ? { monitor: watched } : {}),
       };
     } finally {
       this.loads.delete(request.requestId);
@@ -120,6 +133,41 @@ export class Engine {
       { backend: opened.backend },
     ];
     return { opened, choice: { mode: request.backends.length === 1 ? 'forced' : 'listed', chosen: opened.backend, candidates, cached: false }, warm: false };
+  }
+
+  /**
+   * The profile to monitor a model with. A profile the app passed must fit the model (else the load fails); one the
+   * manifest names may be missing, unreachable or wrong: the model then runs unmonitored, with a warning.
+   */
+  private async profileFor(request: LoadRequest, signature: Signature, signal: AbortSignal, emit: (event: LoadEvent) => void): Promise<LoadReply['monitor']> {
+    const { profile: given, windowSize } = request.monitor!;
+    try {
+      const profile = given === 'manifest' ? await this.manifestProfile(request, signal) : parseProfile(given);
+      checkProfileMatches(profile, signature.inputs, signature.outputs);
+      return { profile, windowSize };
+    } catch (error) {
+      if (given !== 'manifest' || (error as EdgeInferError).code === 'aborted') throw error;
+      const message = `model "${request.id}" runs unmonitored: ${(error as Error).message}`;
+      emit({ type: 'warning', id: request.id, code: 'monitor-off', message });
+      return { off: message };
+    }
+  }
+
+  private async manifestProfile(request: LoadRequest, signal: AbortSignal): Promise<Profile> {
+    const bytes = await this.storage.profile(request, signal);
+    if (!bytes) throw new EdgeInferError('profile-invalid', 'its manifest entry names no profile (pass monitor.profile, or add one with `edge-infer profile`)');
+    let json: unknown;
+    try {
+      json = JSON.parse(new TextDecoder().decode(bytes));
+    } catch {
+      throw new EdgeInferError('profile-invalid', 'its profile is not JSON');
+    }
+    return parseProfile(json);
+  }
+
+  /** The drift monitor of a loaded model, if any. */
+  tapOf(handle: number): MonitorTap | undefined {
+    return this.sessions.get(handle)?.tap;
   }
 
   abort(requestId: number): void {

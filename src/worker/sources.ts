@@ -1,7 +1,7 @@
 import { EdgeInferError } from '../errors.js';
 import type { Fetched } from '../store/loader.js';
 import { ModelLoader } from '../store/loader.js';
-import { autoForms, chooseFile, type FileChoice, type ManifestModel } from '../store/manifest.js';
+import { autoForms, chooseFile, profileFileOf, type FileChoice, type ManifestModel } from '../store/manifest.js';
 import { checkOrigin } from '../store/origins.js';
 import { ManifestResolver } from '../store/resolve.js';
 import type { Backend } from '../options.js';
@@ -53,6 +53,22 @@ export class ModelSources {
       throw explain(error, request.id);
     });
     return forms;
+  }
+
+  /**
+   * The verified bytes of the profile the manifest entry names (cached like a model, under `<id>.profile`), or
+   * undefined when the entry names none. Throws when it cannot be fetched or verified.
+   */
+  async profile(request: LoadRequest, signal: AbortSignal): Promise<Uint8Array | undefined> {
+    const source = request.source;
+    if (source.kind !== 'manifest') return undefined;
+    let named: ReturnType<typeof profileFileOf>;
+    await this.resolver.resolve(source.manifest, request.id, source.version, signal, (entry) => {
+      named = profileFileOf(entry, source.manifest);
+      if (named) checkOrigin(named.url, this.config.allowedOrigins, `the profile of model "${entry.id}" in the manifest is on`);
+      return named ?? chooseFile(entry, source.manifest, 'fp32', 'wasm'); // a cached profile needs no request
+    });
+    return named && (await this.loader.get(named, signal, () => undefined)).bytes;
   }
 
   private async fetchFor(request: LoadRequest, signal: AbortSignal, emit: (e: LoadEvent) => void, backend: Backend, form?: FileChoice): Promise<Sourced> {

@@ -3,13 +3,14 @@ import { expose } from 'comlink';
 import { Engine } from './engine.js';
 import type { WorkerApi } from '../rpc/protocol.js';
 import { withPlainErrors } from '../rpc/wire.js';
-import { serveRuns } from '../rpc/run-port.js';
+import { postWindow, serveRuns } from '../rpc/run-port.js';
 
 const engine = new Engine();
 
 const api: WorkerApi = withPlainErrors({
   init: async (config, runs) => {
     serveRuns(runs, engine);
+    engine.postWindow = (event) => postWindow(runs, event);
     return engine.init(config);
   },
   ping: async () => undefined,
