@@ -1,6 +1,7 @@
 // A model's drift monitor on the main thread: scores each window the worker closes against the profile, keeps a
 // short history, tells listeners when an episode of drift starts and ends, and hands the window to telemetry.
 import { EdgeInferError, shown } from '../errors.js';
+import { recordDrift } from '../telemetry/monitor-metrics.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import type { Profile } from './profile-types.js';
 import { score, type FeatureScore, type WindowCounts } from './window.js';
@@ -77,7 +78,7 @@ export class ModelMonitor {
     this.history.push(Object.freeze({ n: window.rows, at: Date.now(), drifted, ratios: features.map((f) => f.score / f.threshold) }));
     if (this.history.length > KEEP) this.history.shift();
     if (this.telemetry?.enabled) {
-      this.telemetry.recordDrift(this.model, features.map((f, i) => ({ ...f, edges: profile.features[i]!.edges, counts: window.counts[i]! })));
+      recordDrift(this.telemetry, this.model, features.map((f, i) => ({ ...f, edges: profile.features[i]!.edges, counts: window.counts[i]! })));
     }
     const detail = { window: this.windows, features: this.last.features };
     if (drifted.length > 0 && !this.drifting) {

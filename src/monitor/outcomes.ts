@@ -1,5 +1,6 @@
 // The feedback loop of a runtime: monitored models remember a summary of each single-row prediction (never its
 // inputs) in the outcome ring, and `recordOutcome()` joins the real outcome to it, scoring quality per model file.
+import { recordOutcome } from '../telemetry/monitor-metrics.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import type { Tensor } from '../tensor.js';
 import { OutcomeRing, type OutcomeRingOptions } from './outcome-ring.js';
@@ -62,7 +63,7 @@ export class Outcomes {
     if (this.telemetry?.enabled) {
       const error = summary.kind === 'regressor' ? meanAbsError(summary.values, actual) : undefined;
       const result = summary.kind === 'classifier' ? (actual === summary.class ? 'correct' : 'wrong') : 'joined';
-      this.telemetry.recordOutcome(scored.model, result, error);
+      recordOutcome(this.telemetry, scored.model, result, error);
     }
     return 'joined';
   }

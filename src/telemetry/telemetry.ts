@@ -9,7 +9,7 @@ import type { Scheduler } from './exporter.js';
 import { resolveTelemetryOptions, type TelemetryOptions } from './options.js';
 import type { OutboxStore } from './outbox-store.js';
 import type { Pipeline } from './pipeline.js';
-import { CACHE, createRecorder, DOWNLOAD, DRIFT_ALERTS, DRIFT_SCORE, ERRORS, FALLBACKS, FEATURE_BINS, INFERENCE, LOAD, OUTCOME_ERROR, OUTCOMES, SEP, type Recorder } from './recorder.js';
+import { CACHE, createRecorder, DOWNLOAD, ERRORS, FALLBACKS, INFERENCE, LOAD, SEP, type Recorder } from './recorder.js';
 import { errorCode, redactId, redactMessage } from './redact.js';
 import { BACKEND_LIST, isBackend, type Backend } from '../backends.js';
 
@@ -67,18 +67,6 @@ export interface TelemetryDeps {
   loadPipeline?: () => Promise<PipelineModule>;
 }
 
-export interface DriftPoint {
-  name: string;
-  kind: 'input' | 'output';
-  score: number;
-  drift: boolean;
-  /** Inner bin edges; a categorical feature has none (its bins are the classes). */
-  edges?: readonly number[] | undefined;
-  counts: ArrayLike<number>;
-}
-
-export type OutcomeResult = 'correct' | 'wrong' | 'joined' | 'unknown' | 'expired' | 'duplicate';
-
 export interface TelemetryStats {
   /** Series and log records aggregated since the last export. */
   series: number;
@@ -112,14 +100,8 @@ export interface Telemetry {
   recordError(error: unknown, model?: Omit<ModelRef, 'backend'>): void;
   /** A model skipped backend `from` for `model.backend`; `reason` is the short reason text. */
   recordFallback(model: ModelRef, from: Backend, reason: string): void;
-  /**
-   * One closed drift-monitoring window of a model: per feature its score (gauge `edge_infer.drift.score`), its
-   * counts in the profile's bins (histogram `edge_infer.drift.feature`, bounds = the bin edges, so a Collector can
-   * sum devices), and an alert (`edge_infer.drift.alerts`) when it drifted.
-   */
-  recordDrift(model: Omit<ModelRef, 'backend'>, features: readonly DriftPoint[]): void;
-  /** One outcome reported for a prediction (`edge_infer.outcomes`); a regressor's |error| goes to `edge_infer.outcome.error`. */
-  recordOutcome(model: Omit<ModelRef, 'backend'>, outcome: OutcomeResult, absError?: number): void;
+  /** @internal Gives monitoring (monitor-metrics.ts) the recorder and the model's series key; nothing when off or disposed. */
+  withRecorder(model: Omit<ModelRef, 'backend'>, write: (recorder: Recorder, key: string) => void): void;
   /** Device context, sent as one log record per session (again only if it changes). */
   setDevice(device: DeviceInfo): void;
   /** Exports what was recorded now; resolves when sent, stored in the outbox, or waiting out a backoff. */
@@ -229,23 +211,9 @@ export function createTelemetry(options: TelemetryOptions | undefined, deps: Tel
       need(typeof reason === 'string', 'reason, a string', reason);
       recorder?.add(FALLBACKS, redactId(model.id) + SEP + from + SEP + model.backend + SEP + redactMessage(reason, 100), 1);
     },
-    recordDrift(model, features) {
+    withRecorder(model, write) {
       check(model, false);
-      if (!recorder) return;
-      const m = key(model);
-      for (const f of features) {
-        const name = redactId(f.name);
-        if (Number.isFinite(f.score)) recorder.add(DRIFT_SCORE, m + SEP + name + SEP + f.kind, f.score, true);
-        if (f.drift) recorder.add(DRIFT_ALERTS, m + SEP + name, 1);
-        // Classes c get bounds c + 0.5, so bucket c counts class c.
-        recorder.merge(FEATURE_BINS, m + SEP + name, f.edges ?? Array.from({ length: f.counts.length - 1 }, (_, c) => c + 0.5), f.counts);
-      }
-    },
-    recordOutcome(model, outcome, absError) {
-      check(model, false);
-      if (!recorder) return;
-      recorder.add(OUTCOMES, key(model) + SEP + outcome, 1);
-      if (absError !== undefined && Number.isFinite(absError)) recorder.observe(OUTCOME_ERROR, key(model), absError, 1);
+      if (recorder) write(recorder, key(model));
     },
     setDevice(info) {
       need(isBackend(info?.backend), `device { backend: ${BACKEND_LIST}, gpuVendor?, gpuArchitecture? }`, info);
