@@ -1,4 +1,4 @@
-// Builds the example models, their int8 variants, their test data and models/manifest.json.
+// Builds the example models, their int8 variants, their test data, their drift profiles and models/manifest.json.
 //
 //   node models/build.mjs [--force]      (npm run models compiles the quantizer in src/tools first)
 //
@@ -11,6 +11,7 @@ import { buildDigits } from './digits/train.mjs';
 import { buildForecast } from './forecast/train.mjs';
 import { buildVariants } from './int8/variants.mjs';
 import { sha256, signature } from './lib/onnx.mjs';
+import { buildProfiles } from './profiles.mjs';
 import { checkSignature, createSession, toJson } from './lib/runtime.mjs';
 import { buildTiny } from './tiny/build.mjs';
 import { buildVad } from './vad/build.mjs';
@@ -79,6 +80,8 @@ const results = [
 const entries = [];
 for (const result of results) entries.push(await manifestEntry(result));
 for (const [i, entry] of entries.entries()) entry.variants = await buildVariants(entry, results[i].bytes, ROOT, log);
+const profiles = await buildProfiles(ROOT, log);
+for (const entry of entries) if (profiles[entry.id]) entry.profile = profiles[entry.id];
 writeFileSync(join(ROOT, 'manifest.json'), toJson({ models: entries }));
 buildTiny(join(ROOT, 'tiny')); // benchmark probe, not a product model: kept out of the manifest
 

@@ -19,3 +19,4 @@ export type { FeatureScore } from './monitor/window.js';
 export type { OutcomeStatus } from './monitor/outcomes.js';
 export type { ClassifierScore, QualityReport, RegressorScore } from './monitor/quality.js';
 export type { FeatureSource, Profile, ProfileFeature, ProfileTensor, WindowCalibration } from './monitor/profile-types.js';
+export { createProfile, type CreateProfileOptions, type ProfiledModel } from './monitor/create-profile.js';

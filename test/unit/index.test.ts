@@ -2,7 +2,7 @@ import { expect, test } from 'vitest';
 import * as entry from '../../src/index.js';
 
 test('the public entry exports exactly this list', () => {
-  expect(Object.keys(entry).sort()).toEqual(['DEFAULTS', 'EdgeInferError', 'Model', 'Runtime', 'createRuntime', 'isEdgeInferError']);
+  expect(Object.keys(entry).sort()).toEqual(['DEFAULTS', 'EdgeInferError', 'Model', 'Runtime', 'createProfile', 'createRuntime', 'isEdgeInferError']);
 });
 
 test('importing the entry has no side effects on globals', () => {
