@@ -1,5 +1,6 @@
 // Ways to move the bundled models' held-out data away from what their profiles saw, at a stated strength: what the
 // monitor page's "shift the data" control and `npm run bench -- monitor` apply. Each is seeded, so a run repeats.
+export { mulberry32 } from '../src/monitor/stats.js';
 
 export type ShiftModel = 'digits' | 'forecast' | 'vad';
 
@@ -14,18 +15,6 @@ export interface Shift {
   apply?(row: Float32Array, strength: number, random: () => number): void;
   /** Picks the next held-out row, for shifts that change which rows come rather than their values. */
   pick?(labels: ArrayLike<number>, strength: number, random: () => number): number;
-}
-
-/** Seeded uniform numbers in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 function gaussian(random: () => number): number {

@@ -9,19 +9,14 @@ import type { StoredModel } from '../../src/store/store.js';
 import { seeded } from './helpers.js';
 import { bytesOf, deleteDatabase, entries, isChunk, isMeta, put, remove, type Entry } from './store-idb.js';
 import { served, storeRuntime, uniqueKey } from './store-helpers.js';
+import { mulberry32 } from '../../src/monitor/stats.js';
 
 const SEED = 20261;
 const ROUNDS = 30;
 
-/** mulberry32: small, seedable, good enough to pick damage. */
+/** Seeded picks of damage. */
 function random(seed: number) {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
+  const next = mulberry32(seed);
   const int = (n: number) => Math.floor(next() * n);
   return { int, pick: <T>(items: readonly T[]): T => items[int(items.length)]! };
 }

@@ -14,6 +14,7 @@ import type { Plugin } from 'vite';
 import { summarize, type OtlpSummary, type Received } from '../../scripts/otlp-summary.js';
 import { otlpProblems } from './otlp-decode.js';
 import { body, json } from './otlp-receiver.js';
+import { mulberry32 } from '../../src/monitor/stats.js';
 
 export const FATES = ['ok', 'huge', 'redirect', 'hang', 'too-large', 'throttle', 'unavailable', 'error'] as const;
 export type Fate = (typeof FATES)[number];
@@ -121,17 +122,5 @@ function draw(s: State): Fate {
   let r = s.random() * weights.reduce((a, b) => a + b, 0);
   for (let i = 0; i < FATES.length; i++) if ((r -= weights[i]!) < 0) return FATES[i]!;
   return 'ok';
-}
-
-/** A small seeded generator (mulberry32): the same seed, the same fates. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
