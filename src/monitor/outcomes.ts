@@ -37,8 +37,8 @@ export class Outcomes {
     if (tensor === undefined) return undefined;
     const row = classFeature ? classFeature.classes! : size(regressor!.rowDims);
     const key = `${model.id}\u0000${model.sha256}`;
-    const quality = this.scored.get(key)?.quality
-      ?? new QualityWindow(classFeature ? { kind: 'classifier', classes: row, windowSize } : { kind: 'regressor', values: row, windowSize });
+    const kept = this.scored.get(key)?.quality;
+    const quality = kept?.windowSize === windowSize ? kept : new QualityWindow(classFeature ? { kind: 'classifier', classes: row, windowSize } : { kind: 'regressor', values: row, windowSize });
     this.scored.set(key, { model: { id: model.id, version: model.version }, quality });
     const ring = (this.ring ??= new OutcomeRing(this.dbName, this.options));
     return (outputs) => {

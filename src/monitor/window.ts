@@ -101,13 +101,25 @@ export function thresholdsFor(profile: Profile, n: number): number[] {
   const x = (size: number) => 1 / size + 1 / profile.samples;
   const below = windows.filter((w) => w.size <= n).pop();
   const above = windows.find((w) => w.size >= n);
+  let thresholds: number[];
   if (below && above && below.size !== above.size) {
     const t = (x(n) - x(below.size)) / (x(above.size) - x(below.size));
-    return below.thresholds.map((low, f) => low + t * ((above.thresholds[f] as number) - low));
+    thresholds = below.thresholds.map((low, f) => low + t * ((above.thresholds[f] as number) - low));
+  } else {
+    const nearest = (below ?? above) as (typeof windows)[number];
+    const ratio = x(n) / x(nearest.size);
+    thresholds = nearest.thresholds.map((v) => v * ratio);
   }
-  const nearest = (below ?? above) as (typeof windows)[number];
-  const ratio = x(n) / x(nearest.size);
-  return nearest.thresholds.map((v) => v * ratio);
+  // A feature the reference never saw vary (the VAD's sample rate) drifts as soon as one row leaves its bin: its
+  // threshold is the PSI of n rows all in that bin, computed for this n, since scaling it would not be exact.
+  profile.features.forEach((f, i) => {
+    const only = f.reference.findIndex((share) => share > 0);
+    if (f.reference.some((share, bin) => share > 0 && bin !== only)) return;
+    const inside = new Array<number>(f.reference.length).fill(0);
+    inside[only] = n;
+    thresholds[i] = psi(inside, f.reference) * (1 + 1e-9) + 1e-12;
+  });
+  return thresholds;
 }
 
 function fresh(features: readonly ProfileFeature[]): Uint32Array[] {

@@ -71,3 +71,28 @@ test('thresholds: exact at calibrated sizes, linear in 1/n + 1/N between them, s
     previous = value!;
   }
 });
+
+test('a feature the reference never saw vary drifts exactly when a row leaves its bin, at any window size', async () => {
+  const { buildProfile } = await import('../../../src/monitor/profile.js');
+  const rows = 300;
+  const x = Float32Array.from({ length: rows }, (_, i) => (i * 7919) % 101);
+  const profile = buildProfile({
+    inputs: [{ name: 'x', dtype: 'float32', dims: ['n', 1] }, { name: 'sr', dtype: 'float32', dims: ['n', 1] }],
+    outputs: [{ name: 'y', dtype: 'float32', dims: ['n', 1] }],
+    rows: {
+      inputs: { x: { dtype: 'float32', dims: [rows, 1], data: x }, sr: { dtype: 'float32', dims: [rows, 1], data: new Float32Array(rows).fill(16000) } },
+      outputs: { y: { dtype: 'float32', dims: [rows, 1], data: x } },
+    },
+    calibrationWindows: 100,
+  });
+  const sr = profile.features.findIndex((f) => f.name === 'sr[0]');
+  const only = profile.features[sr]!.reference.findIndex((s) => s > 0);
+  for (const n of [37, 50, 51, 200, 233, 1000, 4000]) {
+    const counts = profile.features.map((f) => new Array<number>(f.reference.length).fill(0));
+    counts.forEach((c, i) => (c[i === sr ? only : profile.features[i]!.reference.findIndex((s) => s > 0)] = n));
+    expect(score(profile, counts, n)[sr]!.drift, `n=${n}, all at 16000`).toBe(false);
+    counts[sr]![only] = n - 1;
+    counts[sr]![only === 0 ? 1 : 0] = 1;
+    expect(score(profile, counts, n)[sr]!.drift, `n=${n}, one row elsewhere`).toBe(true);
+  }
+});
