@@ -1,23 +1,19 @@
 // Live view of what the dev server's OTLP receiver got (scripts/otlp-dev-receiver.ts): counts and latency histograms
-// per model and backend, loads, cache hit rates, errors, fallbacks, losses and devices. Polls /__otlp/summary.
+// per model and backend, loads, cache hit rates, errors, fallbacks, losses, devices, and drift and outcomes per model
+// (monitor-fleet.ts). Polls /__otlp/summary. Above it, "Model monitoring" (monitor-model.ts) streams a bundled
+// model's held-out data, shifted on demand, through a monitored model in this page.
 import { createTelemetry } from '../src/telemetry/index.js';
 import type { OtlpSummary, SeriesTotal, Value } from '../scripts/otlp-summary.js';
+import { esc, table as fill } from './monitor-charts.js';
+import { renderFleet } from './monitor-fleet.js';
+import './monitor-model.js';
 
 const POLL_MS = 2000;
 const $ = (id: string) => document.getElementById(id) as HTMLElement;
 const service = $('service') as HTMLInputElement;
 service.value = new URLSearchParams(location.search).get('service') ?? '';
 
-function esc(value: unknown): string {
-  return String(value ?? '').replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-function table(id: string, head: string[], rows: string[][], numeric: number[] = []) {
-  const body = rows.length
-    ? rows.map((r) => `<tr>${r.map((cell, i) => `<td${numeric.includes(i) ? ' class="n"' : ''}>${cell}</td>`).join('')}</tr>`).join('')
-    : `<tr><td class="empty-note" colspan="${head.length}">nothing yet</td></tr>`;
-  $(id).innerHTML = `<thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${body}</tbody>`;
-}
+const table = (id: string, head: string[], rows: string[][], numeric: number[] = []) => fill($(id), head, rows, numeric);
 
 /** The q-quantile in ms, interpolated inside its histogram bucket. */
 function quantileMs(s: SeriesTotal, q: number): string {
@@ -87,6 +83,7 @@ function render(s: OtlpSummary) {
   table('devices', ['backend', 'GPU vendor', 'GPU architecture', 'cores', 'memory GB'], [...devices.values()], [3, 4]);
   const errors = s.logs.filter((l) => l.attributes['event.name'] === 'edge_infer.error').slice(-20).reverse();
   table('logs', ['time', 'code', 'model', 'message'], errors.map((l) => [new Date(l.time).toLocaleTimeString(), esc(l.attributes['error.code']), esc(l.attributes['model.id']), esc(l.body)]));
+  renderFleet(s, $('fleet-drift'), $('fleet-outcomes'));
 }
 
 let timer: ReturnType<typeof setTimeout> | undefined;
@@ -118,6 +115,13 @@ $('sample').addEventListener('click', async () => {
   }
   telemetry.recordFallback(models[1]!, 'webgpu', 'no adapter');
   telemetry.recordError({ code: 'input-shape', message: 'pixels: expected [batch,784], got [1,783]' }, models[0]);
+  // Drift windows (the last two drifted) and outcomes, as a monitored model records them.
+  const { recordDrift, recordOutcome } = await import('../src/telemetry/monitor-metrics.js');
+  for (let w = 0; w < 5; w++) {
+    const counts = w < 3 ? [20, 60, 100, 20] : [5, 15, 60, 120];
+    recordDrift(telemetry, models[0]!, [{ name: 'pixels.mean', kind: 'input', score: w < 3 ? 0.02 : 0.4, drift: w >= 3, edges: [0.1, 0.13, 0.16], counts }]);
+  }
+  for (let i = 0; i < 100; i++) recordOutcome(telemetry, models[0]!, Math.random() < 0.9 ? 'correct' : 'wrong');
   await telemetry.dispose();
 });
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -134,4 +135,89 @@ describe('offline', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     await context.close();
   });
+});
+
+// The monitor page's "Model monitoring" part: digits' held-out rows streamed through a model monitored against the
+// profile the bundled manifest names, and through one whose manifest entry names none.
+describe('monitor page', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchChromium(false);
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  async function openMonitor({ withoutProfile = false } = {}): Promise<{ page: Page; errors: string[] }> {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const manifest = JSON.parse(readFileSync('models/manifest.json', 'utf8')) as { models: { id: string; profile?: unknown }[] };
+    const digits = manifest.models.find((m) => m.id === 'digits')!;
+    if (withoutProfile) {
+      delete digits.profile;
+      await page.route('**/models/manifest.json', (route) => route.fulfill({ json: manifest }));
+    } else {
+      expect(digits.profile, 'models/manifest.json names a digits profile').toBeDefined();
+    }
+    await page.goto(`${url}/demo/monitor.html`);
+    await page.waitForSelector('body[data-model-monitoring]');
+    return { page, errors };
+  }
+
+  async function startDigits(page: Page, shift: string) {
+    await page.selectOption('#m-model', 'digits');
+    await page.selectOption('#m-shift', shift);
+    if (shift) await page.selectOption('#m-strength', 'strong');
+    await page.selectOption('#m-window', '50');
+    await page.selectOption('#m-speed', '0');
+    await page.click('#m-start');
+  }
+
+  test('inverted digits raise a drift alert; outcomes give accuracy per window; the fleet view gets the drift', async () => {
+    const { page, errors } = await openMonitor();
+    await startDigits(page, 'inversion');
+    await page.waitForFunction(() => Number(document.body.dataset.monitorAlerts) >= 1 && Number(document.body.dataset.qualityWindows) >= 1, null, { timeout: 45_000 });
+    expect(await page.locator('#m-badge').textContent()).toBe('drift');
+    expect(await page.locator('#m-alerts li.drift').count()).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('#m-features tr.drifted').count()).toBeGreaterThan(0);
+    expect(await page.locator('#m-drifted').textContent()).toMatch(/features drifted/);
+    expect(await page.locator('#m-quality').textContent()).toMatch(/accuracy: last closed window \d+\.\d%/);
+    await page.click('#m-stop'); // disposing the runtime sends its last telemetry
+    await page.waitForSelector('body[data-stream="stopped"]');
+    // The receiver part (polled every 2 s) shows the alerts and the outcomes the page's runtime exported.
+    await page.waitForFunction(() => /digits/.test(document.getElementById('fleet-drift')!.textContent ?? '') && /digits/.test(document.getElementById('fleet-outcomes')!.textContent ?? ''), null, { timeout: 15_000 });
+    const summary = (await (await fetch(`${url}/__otlp/summary?service=edge-infer-monitor-demo`)).json()) as OtlpSummary;
+    expect(summary.drift.filter((f) => f.model === 'digits' && f.alerts > 0).length).toBeGreaterThan(0);
+    expect(summary.drift.find((f) => f.model === 'digits')!.rows).toBeGreaterThanOrEqual(50);
+    const outcomes = summary.outcomes.find((o) => o.model === 'digits')!;
+    expect(outcomes.correct + outcomes.wrong).toBeGreaterThanOrEqual(50);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  test('with no shift the bundled profile says ok', async () => {
+    const { page, errors } = await openMonitor();
+    await startDigits(page, '');
+    await page.waitForFunction(() => Number(document.body.dataset.monitorWindows) >= 2, null, { timeout: 45_000 });
+    expect(await page.locator('#m-badge').textContent()).toBe('ok');
+    expect(await page.locator('#m-alerts').textContent()).toBe('no alerts yet');
+    expect(await page.locator('#m-note').isVisible()).toBe(false);
+    await page.click('#m-stop');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  test('a manifest entry without a profile: the rows still run and the page says the model runs unmonitored', async () => {
+    const { page, errors } = await openMonitor({ withoutProfile: true });
+    await startDigits(page, '');
+    await page.waitForFunction(() => document.body.dataset.monitorStatus === 'off' && Number(document.body.dataset.rows) >= 20, null, { timeout: 45_000 });
+    expect(await page.locator('#m-badge').textContent()).toBe('unmonitored');
+    expect(await page.locator('#m-note').isVisible()).toBe(true);
+    expect(await page.locator('#m-note').textContent()).toMatch(/runs unmonitored: .*names no profile/);
+    expect(await page.locator('#m-quality').textContent()).toMatch(/no outcome quality/);
+    await page.click('#m-stop');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
 });
