@@ -237,7 +237,7 @@ export class Runtime {
       ...(wasmPaths ? { wasmPaths } : {}), numThreads,
       storage: { dbName: storage.dbName, maxBytes: storage.maxBytes, chunkBytes: storage.chunkBytes, retries, retryDelayMs, ...(allowedOrigins ? { allowedOrigins } : {}) },
     };
-    this.ready = client.call((api) => api.init(config, transfer(client.workerEnd, [client.workerEnd])));
+    this.ready = client.call((api) => api.init(config));
     if (storage.persist) void navigator.storage?.persist?.().catch(() => false);
     this.ready.catch(() => undefined);
     return client;

@@ -18,9 +18,8 @@ const STARTUP_MS = 30_000;
  */
 export class WorkerClient {
   private readonly api: Remote<WorkerApi>;
-  /** Runs travel here, beside comlink; the other end goes to the worker with `init`. */
+  /** Runs travel here, beside comlink on the worker's channel. */
   readonly runs: RunPort;
-  readonly workerEnd: MessagePort;
   /** Rejecters of calls still waiting for the worker. */
   private readonly pending = new Set<(error: EdgeInferError) => void>();
   private failure: EdgeInferError | undefined;
@@ -42,9 +41,7 @@ export class WorkerClient {
     });
     worker.addEventListener('messageerror', () => this.crash('a message could not be deserialized'));
     this.api = wrap<WorkerApi>(worker);
-    const channel = new MessageChannel();
-    this.runs = new RunPort(channel.port1, pool);
-    this.workerEnd = channel.port2;
+    this.runs = new RunPort(worker, pool);
   }
 
   get alive(): boolean {

@@ -161,7 +161,7 @@ export interface BatchPolicy {
 
 export interface WorkerApi {
   /** `runs`: the port `run` and `runMany` travel on (rpc/run-port.ts), kept apart from comlink for speed. */
-  init(config: InitConfig, runs: MessagePort): Promise<WorkerEnv>;
+  init(config: InitConfig): Promise<WorkerEnv>;
   /** Answers as soon as the worker's event loop is free: the liveness check. */
   ping(): Promise<void>;
   /** Starts the onnxruntime-web builds these backends need here (fetching or reading their .wasm); `load` does it implicitly. */

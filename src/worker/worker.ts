@@ -6,13 +6,12 @@ import { withPlainErrors } from '../rpc/wire.js';
 import { postWindow, serveRuns } from '../rpc/run-port.js';
 
 const engine = new Engine();
+// Before expose(): runs (arrays) must not reach comlink's listener.
+serveRuns(self, engine);
+engine.postWindow = (event) => postWindow(self, event);
 
 const api: WorkerApi = withPlainErrors({
-  init: async (config, runs) => {
-    serveRuns(runs, engine);
-    engine.postWindow = (event) => postWindow(runs, event);
-    return engine.init(config);
-  },
+  init: async (config) => engine.init(config),
   ping: async () => undefined,
   prepare: (backends, softwareGpu, onEvent) => engine.prepare(backends, softwareGpu, onEvent),
   load: (request, onEvent) => engine.load(request, onEvent),
