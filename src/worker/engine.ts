@@ -40,7 +40,7 @@ export class Engine {
   private sources: ModelSources | undefined;
   private runtime: RuntimeAssets | undefined;
   private choices: ChoiceStore | undefined;
-  /** Posts a closed monitoring window to the main thread (set once the run port exists). */
+  /** Posts a closed monitoring window to the main thread (set by the worker entry). */
   postWindow: (event: WindowEvent) => void = () => undefined;
 
   get storage(): ModelSources {

@@ -1,4 +1,4 @@
-// Worker entry: exposes the engine over comlink, and runs on their own port. Outputs go back as transferred buffers.
+// Worker entry: exposes the engine over comlink, and answers runs (arrays) beside it. Outputs go back as transferred buffers.
 import { expose } from 'comlink';
 import { Engine } from './engine.js';
 import type { WorkerApi } from '../rpc/protocol.js';
