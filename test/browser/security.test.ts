@@ -10,7 +10,7 @@ afterAll(() => runtime.dispose());
 async function manifestFor(file: string): Promise<string> {
   const real = await (await fetch('/models/manifest.json')).json() as { models: { id: string; file: string }[] };
   const digits = real.models.find((m) => m.id === 'digits')!;
-  const json = JSON.stringify({ models: [{ ...digits, file, variants: undefined }] });
+  const json = JSON.stringify({ models: [{ ...digits, file, variants: undefined, profile: undefined }] });
   return URL.createObjectURL(new Blob([json], { type: 'application/json' }));
 }
 
