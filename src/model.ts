@@ -11,7 +11,6 @@ import type { BuildName } from './worker/ort-builds.js';
 import type { BackendChoice, BatchPolicy, LoadReply, LoadSourceKind, RunOutcome, RunReply } from './rpc/protocol.js';
 import { setOwn } from './own.js';
 import { ModelMonitor } from './monitor/monitor.js';
-import type { QualityReport } from './monitor/quality.js';
 
 export interface RunOptions {
   /**
@@ -57,7 +56,6 @@ export interface ModelWatch {
   readonly monitor: ModelMonitor;
   /** Remembers a one-row result for `recordOutcome()`; its prediction id. */
   readonly track?: ((outputs: Record<string, Tensor>) => string | undefined) | undefined;
-  readonly quality?: () => QualityReport | undefined;
 }
 
 /** What a Model needs from its runtime: the worker calls, guarded against a crashed worker. */
@@ -109,7 +107,7 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
    * Drift monitoring (load option `monitor`): `report()` per feature against the reference profile, `on('drift' |
    * 'recovered')`, and `quality()` from outcomes joined with `runtime.recordOutcome()`. `status` is `'off'` when unmonitored.
    */
-  readonly monitor: ModelMonitor & { quality(): QualityReport | undefined };
+  readonly monitor: ModelMonitor;
   private readonly track: ModelWatch['track'];
   private readonly handle: number;
   private readonly cache: ModelCache | undefined;
@@ -141,8 +139,7 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
     this.sha256 = reply.sha256;
     this.loadMs = reply.loadMs;
     this.serving = resolveServing(serving.context, serving.options, this.inputs, this.outputs);
-    const monitor = watch?.monitor ?? new ModelMonitor(undefined, 0, this, undefined, 'the model was loaded without the monitor option');
-    this.monitor = Object.assign(monitor, { quality: () => watch?.quality?.() });
+    this.monitor = watch?.monitor ?? new ModelMonitor(undefined, 0, this, undefined, 'the model was loaded without the monitor option');
     this.track = watch?.track;
     // Keyed by content, never by name: loads of the same file share entries, different files never do.
     this.cache = serving.context.cache?.open(this.sha256);

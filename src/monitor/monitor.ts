@@ -4,6 +4,7 @@ import { EdgeInferError, shown } from '../errors.js';
 import { recordDrift } from '../telemetry/monitor-metrics.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import type { Profile } from './profile-types.js';
+import type { QualityReport } from './quality.js';
 import { score, type FeatureScore, type WindowCounts } from './window.js';
 
 export type MonitorStatus = 'off' | 'warming-up' | 'ok' | 'drift';
@@ -60,7 +61,13 @@ export class ModelMonitor {
     private readonly model: { id: string; version?: string | undefined },
     private readonly telemetry?: Telemetry,
     private readonly reason?: string,
+    private readonly qualityOf: () => QualityReport | undefined = () => undefined,
   ) {}
+
+  /** Quality from the outcomes joined with `runtime.recordOutcome()`: undefined until the profile names an output to score. */
+  quality(): QualityReport | undefined {
+    return this.qualityOf();
+  }
 
   /** Whether the model is monitored (it has a profile that fits). */
   get enabled(): boolean {

@@ -17,8 +17,8 @@ export function watchModel(
   if (!m) return undefined;
   const model = { id, version: reply.version, sha256: reply.sha256 };
   if ('off' in m) return { monitor: new ModelMonitor(undefined, 0, model, telemetry, m.off) };
-  const monitor = new ModelMonitor(m.profile, m.windowSize, model, telemetry);
-  windows.set(reply.handle, (event) => monitor.receive(event.window));
   const tracked = outcomes();
-  return { monitor, track: tracked.tracker(model, m.profile, m.windowSize), quality: () => tracked.quality(model) };
+  const monitor = new ModelMonitor(m.profile, m.windowSize, model, telemetry, undefined, () => tracked.quality(model));
+  windows.set(reply.handle, (event) => monitor.receive(event.window));
+  return { monitor, track: tracked.tracker(model, m.profile, m.windowSize) };
 }
