@@ -1,6 +1,6 @@
 // Ways to move the bundled models' held-out data away from what their profiles saw, at a stated strength: what the
 // monitor page's "shift the data" control and `npm run bench -- monitor` apply. Each is seeded, so a run repeats.
-export { mulberry32 } from '../src/monitor/stats.js';
+export { mulberry32 } from '../src/random.js';
 
 export type ShiftModel = 'digits' | 'forecast' | 'vad';
 

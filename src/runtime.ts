@@ -124,6 +124,8 @@ export class Runtime {
       const reply = await this.unusableOn(client, loading);
       const watch = watchModel(request.id, reply, client.runs.windows, () => this.outcomesFor(options.monitor?.outcomes), this.telemetry);
       const model = new Model<I, O>(request.id, reply, this.host, generation, { context: this.serving, options: serving }, watch);
+      // The worker's tap would count a warm-up run as a monitored row.
+      if (request.warmup && !watch) await model.warm(request.probe.feeds);
       reportLoad(this.telemetry, model, reply.gpu);
       return model;
     } finally {

@@ -7,7 +7,7 @@ import type { BackendCandidate, BackendChoice, ProbeRequest } from '../rpc/proto
 import type { FileChoice } from '../store/manifest.js';
 import { availability, webgpuAvailability, type GpuAdapterFacts } from './backend.js';
 import { choiceKey, deviceKey, type ChoiceStore } from './choice-store.js';
-import { probeFeeds } from './probe-feeds.js';
+import { probeFeeds } from '../probe-feeds.js';
 import { openOn, runOn, signatureOf, type Opened, type OrtFor } from './session.js';
 
 /** `budgetMs` covers the timed runs of all options (session creation and warm-up runs excluded). */

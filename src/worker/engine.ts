@@ -12,7 +12,7 @@ import { ChoiceStore } from './choice-store.js';
 import { chooseByMeasurement, type Sources } from './choose.js';
 import type { FileChoice } from '../store/manifest.js';
 import { buildFor, type BuildName } from './ort-builds.js';
-import { probeFeeds } from './probe-feeds.js';
+import { probeFeeds } from '../probe-feeds.js';
 import { createSession, runOn, signatureOf, type Opened } from './session.js';
 import { RuntimeAssets } from './runtime-assets.js';
 import { ModelSources } from './sources.js';

@@ -9,7 +9,7 @@ import type { StoredModel } from '../../src/store/store.js';
 import { seeded } from './helpers.js';
 import { bytesOf, deleteDatabase, entries, isChunk, isMeta, put, remove, type Entry } from './store-idb.js';
 import { served, storeRuntime, uniqueKey } from './store-helpers.js';
-import { mulberry32 } from '../../src/monitor/stats.js';
+import { mulberry32 } from '../../src/random.js';
 
 const SEED = 20261;
 const ROUNDS = 30;

@@ -14,7 +14,7 @@ import type { Plugin } from 'vite';
 import { summarize, type OtlpSummary, type Received } from '../../scripts/otlp-summary.js';
 import { otlpProblems } from './otlp-decode.js';
 import { body, json } from './otlp-receiver.js';
-import { mulberry32 } from '../../src/monitor/stats.js';
+import { mulberry32 } from '../../src/random.js';
 
 export const FATES = ['ok', 'huge', 'redirect', 'hang', 'too-large', 'throttle', 'unavailable', 'error'] as const;
 export type Fate = (typeof FATES)[number];

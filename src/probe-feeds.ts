@@ -1,4 +1,5 @@
-import type { Tensor, TypedArray, ValueInfo } from '../tensor.js';
+import { mulberry32 } from './random.js';
+import type { Tensor, TypedArray, ValueInfo } from './tensor.js';
 
 /** Largest input the probe makes (elements): a model that takes more is timed on what the app passes as `probeFeeds`. */
 const MAX_ELEMENTS = 1 << 24;
@@ -34,16 +35,4 @@ function filled(dtype: Tensor['dtype'], size: number, random: () => number): Typ
     case 'int64': return new BigInt64Array(size);
     case 'uint64': return new BigUint64Array(size);
   }
-}
-
-/** A small seeded generator: probes must not depend on Math.random. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { probeFeeds } from '../../../src/worker/probe-feeds.js';
+import { probeFeeds } from '../../src/probe-feeds.js';
 
 test('probe inputs follow the signature: free dims 1, seeded floats in [0, 1), zero integers', () => {
   const feeds = probeFeeds([
