@@ -5,6 +5,7 @@ import { createProfile, type CreateProfileOptions } from '../monitor/create-prof
 import type { Profile } from '../monitor/profile-types.js';
 import { DTYPES, type Dtype, type Tensor, type TypedArray, type ValueInfo } from '../tensor.js';
 import { inspect } from './inspect.js';
+import { openSession } from './ort-session.js';
 
 /** Rows per session.run unless the model fixes its batch to 1 (or has no batch axis). */
 export const PROFILE_BATCH = 256;
@@ -50,15 +51,7 @@ export async function profileModel(bytes: Uint8Array, request: ProfileRequest): 
   const { tensors, labels, rows } = resolveInputs(inputs, request);
   const sha256 = await sha256Hex(bytes);
 
-  const ort = await import('onnxruntime-web');
-  ort.env.wasm.numThreads = 1;
-  ort.env.logLevel = 'error';
-  let session: Awaited<ReturnType<typeof ort.InferenceSession.create>>;
-  try {
-    session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
-  } catch (error) {
-    throw new EdgeInferError('model-invalid', `onnxruntime-web could not load the model: ${error instanceof Error ? error.message : String(error)}`, {}, { cause: error });
-  }
+  const { ort, session } = await openSession(bytes, 'model-invalid', 'the model');
   let runs = 0;
   const model = {
     inputs, outputs,
