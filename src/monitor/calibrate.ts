@@ -3,7 +3,8 @@
 // feature gets, per window size, the PSI that unchanged data exceed with probability α / k (k features: the whole
 // model then false-alarms at most α per window).
 import type { WindowCalibration } from './profile-types.js';
-import { chiSquareQuantile, mulberry32, psi } from './stats.js';
+import { mulberry32 } from '../random.js';
+import { chiSquareQuantile, psi } from './stats.js';
 
 /** Default window sizes to calibrate. */
 export const DEFAULT_WINDOW_SIZES: readonly number[] = Object.freeze([50, 200, 1000]);

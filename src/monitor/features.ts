@@ -4,7 +4,7 @@
 import { EdgeInferError, shown } from '../errors.js';
 import type { Tensor, TypedArray } from '../tensor.js';
 import type { FeatureSource, ProfileFeature } from './profile-types.js';
-import { mulberry32 } from './stats.js';
+import { mulberry32 } from '../random.js';
 
 /** Rows of at most this many values are watched element by element; larger ones through summaries. */
 export const MAX_ELEMENT_FEATURES = 64;

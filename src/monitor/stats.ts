@@ -6,8 +6,6 @@ export const PSI_COUNT_SMOOTHING = 0.5;
 /** Smallest reference share PSI and the chi-square test use: a bin the reference never saw still has a share. */
 export const MIN_REFERENCE_SHARE = 1e-4;
 
-export { mulberry32 } from '../random.js';
-
 /**
  * Population stability index of a window's bin counts against the reference shares:
  * sum over bins of (w − r) · ln(w / r), with w = (count + 0.5) / (n + 0.5 · bins) and r = max(share, 1e-4)

@@ -3,7 +3,7 @@ import { expect, test } from 'vitest';
 import {
   bindRows, looksLikeClassifier, planFeatures, projectionMatrix, rowFeatures, type PlanTensor,
 } from '../../../src/monitor/features.js';
-import { mulberry32 } from '../../../src/monitor/stats.js';
+import { mulberry32 } from '../../../src/random.js';
 import { codeOf } from '../code-of.js';
 
 interface ManifestModel {

@@ -1,7 +1,7 @@
 // Seeded synthetic reference data for the monitor tests: a small model with Gaussian, skewed, mostly-zero and
 // categorical inputs and a 3-class softmax output.
 import type { Tensor } from '../../../src/tensor.js';
-import { mulberry32 } from '../../../src/monitor/stats.js';
+import { mulberry32 } from '../../../src/random.js';
 
 export const SYNTHETIC_INPUTS = [
   { name: 'x', dtype: 'float32', dims: ['batch', 4] },

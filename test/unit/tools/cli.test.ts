@@ -2,18 +2,12 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { EXIT, runCli } from '../../../src/tools/index.js';
+import { EXIT } from '../../../src/tools/index.js';
+import { cli } from './run-cli.js';
 import * as g from './graphs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'edge-infer-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 test('quantize writes a model that loads, and --json prints the report', async () => {
   const output = join(dir, 'digits.int8.onnx');

@@ -5,18 +5,12 @@ import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { writeNpy } from '../../../src/monitor/npy.js';
 import { checkProfileMatches, parseProfile } from '../../../src/monitor/profile.js';
-import { mulberry32 } from '../../../src/monitor/stats.js';
-import { EXIT, runCli } from '../../../src/tools/index.js';
+import { mulberry32 } from '../../../src/random.js';
+import { EXIT } from '../../../src/tools/index.js';
+import { cli } from './run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'edge-infer-profile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 /** The first `rows` digits of the held-out set as model input (byte / 255). */
 function digitRows(rows: number): Float32Array {
