@@ -158,7 +158,8 @@ export function createRecorder(
     },
     merge(index, key, bounds, counts) {
       const s = metrics[index]!.get(key) ?? grow(index, key);
-      if (s.bounds && s.bounds.join() !== bounds.join()) return; // another profile's bins under the same names
+      // Another profile's bins under the same names (or the overflow series): counted as lost, not mixed in.
+      if (s.bounds && s.bounds !== bounds && s.bounds.join() !== bounds.join()) return drop({ reason: 'bounds-mismatch', signal: 'metrics', count: 1 });
       if (!s.buckets) (s.bounds = bounds), (s.buckets = new Array(bounds.length + 1).fill(0));
       for (let i = 0; i < counts.length && i < s.buckets.length; i++) s.buckets[i]! += counts[i]!;
       s.records++;

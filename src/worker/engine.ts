@@ -142,7 +142,8 @@ export class Engine {
   private async profileFor(request: LoadRequest, signature: Signature, signal: AbortSignal, emit: (event: LoadEvent) => void): Promise<LoadReply['monitor']> {
     const { profile: given, windowSize } = request.monitor!;
     try {
-      const profile = given === 'manifest' ? await this.manifestProfile(request, signal) : parseProfile(given);
+      // A profile the app passed was parsed on the main thread already (load options).
+      const profile = given === 'manifest' ? await this.manifestProfile(request, signal) : given;
       checkProfileMatches(profile, signature.inputs, signature.outputs);
       return { profile, windowSize };
     } catch (error) {
