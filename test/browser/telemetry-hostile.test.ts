@@ -87,8 +87,8 @@ test.each([['without an outbox', false], ['with an outbox, drained by a next ses
     const fates = { ok: 4, huge: 1, redirect: 1, hang: 1, 'too-large': 1, throttle: 1, unavailable: 1, error: 1 };
     await c.mode({ seed: 20_261_201, fates, hugeBytes: 64 * MiB, hangMs: 1500 });
     const outbox = withOutbox && { dbName: `telemetry-chaos-${Date.now()}` };
-    // Real answers need headroom under timeoutMs on a busy machine: one that comes after the client gave up is
-    // delivered and also retried or counted (at least once), which would break the exact sum below.
+    // An answer that comes after the client gave up (timeout, dispose) leaves the batch delivered and also resent:
+    // the server counts such resends apart (`resent`), so the sum below counts each batch once.
     const options = { outbox, retries: 2, timeoutMs: 1000, maxBatchBytes: 4096, maxSeries: 1000, maxLogs: 5, maxQueue: 8 };
     const telemetry = start(c.endpoint, options);
     const memory = (performance as { memory?: { usedJSHeapSize: number } }).memory;
@@ -121,13 +121,17 @@ test.each([['without an outbox', false], ['with an outbox, drained by a next ses
     for (const r of log.requests) expect(r.bytesOut).toBeLessThan(16 * MiB);
     if (memory) expect(memory.usedJSHeapSize - heap).toBeLessThan(32 * MiB);
 
-    // Every record was delivered, or counted as dropped: on the wire, or in stats() for what a dispose lost.
+    // Every record was delivered, or counted as dropped: on the wire, or in stats() for what a dispose lost. A
+    // request dispose aborted may still have reached the server, so what stats() counts may also be delivered:
+    // nothing is lost (the lower bound) and nothing is counted twice beyond that (the upper bound).
     const { delivered } = log;
     const unreported = (signal: string) => lost.filter((d) => d.signal === signal).reduce((n, d) => n + d.count, 0);
-    const metrics = total(delivered, INFERENCE) + total(delivered, ERRORS) + total(delivered, DROPPED, { signal: 'metrics' }) + unreported('metrics');
-    const logs = delivered.logs.length + total(delivered, DROPPED, { signal: 'logs' }) + unreported('logs');
-    expect(metrics).toBe(inferences + errors);
-    expect(logs).toBe(errors);
+    const metrics = total(delivered, INFERENCE) + total(delivered, ERRORS) + total(delivered, DROPPED, { signal: 'metrics' });
+    const logs = delivered.logs.length + total(delivered, DROPPED, { signal: 'logs' });
+    expect(metrics + unreported('metrics')).toBeGreaterThanOrEqual(inferences + errors);
+    expect(metrics).toBeLessThanOrEqual(inferences + errors);
+    expect(logs + unreported('logs')).toBeGreaterThanOrEqual(errors);
+    expect(logs).toBeLessThanOrEqual(errors);
     expect(total(delivered, INFERENCE)).toBeGreaterThan(0);
     expect(total(delivered, DROPPED)).toBeGreaterThan(0);
     expect(JSON.stringify(delivered)).not.toMatch(/idx=\d/);

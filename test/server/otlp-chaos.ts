@@ -3,6 +3,8 @@
 //   ok 200 · huge 200 with a body of `hugeBytes`, written only as fast as the client reads it · redirect 302 to
 //   /landing · hang: nothing for `hangMs`, then 503 · too-large 413 · throttle 429 (Retry-After: 0) ·
 //   unavailable 503 · error 500. Only ok and huge deliver.
+// Delivery is at least once: a batch whose answer came after the client gave up (its timeout, or dispose) is sent
+// again. A body identical to one already delivered is such a resend: it counts in `resent`, not in `delivered`.
 // A hang ends with an answer, not a dropped connection: Chromium keeps an aborted keepalive request open (only the
 // promise rejects), so such requests would hold the page's sockets to this origin for good.
 //   PUT  /__otlp-chaos/<key>/mode     { seed?, fates: { ok: 3, hang: 1, ... } (weights), hugeBytes?, hangMs? }
@@ -43,6 +45,8 @@ export interface Chaos {
   /** Requests the server has not finished: a client that still waits for an answer. */
   open: number;
   delivered: OtlpSummary;
+  /** Deliveries of a body already delivered. */
+  resent: number;
 }
 
 const STATUS: Record<Fate, number> = { ok: 200, huge: 200, redirect: 302, hang: 0, 'too-large': 413, throttle: 429, unavailable: 503, error: 500 };
@@ -53,6 +57,7 @@ interface State {
   random: () => number;
   log: Chaos;
   received: Received[];
+  bodies: Set<string>;
 }
 
 const states = new Map<string, State>();
@@ -60,7 +65,7 @@ const states = new Map<string, State>();
 function state(key: string): State {
   let s = states.get(key);
   if (!s) {
-    s = { mode: { fates: { ok: 1 } }, random: mulberry32(1), log: { requests: [], followed: 0, open: 0, delivered: summarize([]) }, received: [] };
+    s = { mode: { fates: { ok: 1 } }, random: mulberry32(1), log: { requests: [], followed: 0, open: 0, delivered: summarize([]), resent: 0 }, received: [], bodies: new Set() };
     states.set(key, s);
   }
   return s;
@@ -103,7 +108,11 @@ async function receive(req: IncomingMessage, res: ServerResponse, s: State, sign
     const late = setTimeout(() => res.writeHead(503).end(finish), s.mode.hangMs ?? 5000);
     return void res.on('close', () => clearTimeout(late));
   }
-  if (STATUS[fate] === 200 && entry.problems.length === 0) s.received.push({ receivedAt: Date.now(), signal, body: JSON.parse(text) });
+  if (STATUS[fate] === 200 && entry.problems.length === 0) {
+    if (s.bodies.has(text)) s.log.resent++;
+    else s.received.push({ receivedAt: Date.now(), signal, body: JSON.parse(text) });
+    s.bodies.add(text);
+  }
   if (fate === 'redirect') res.setHeader('Location', req.url!.replace(/v1\/\w+$/, 'landing'));
   if (fate === 'throttle') res.setHeader('Retry-After', '0');
   res.writeHead(STATUS[fate], { 'Content-Type': 'application/json' });
@@ -112,7 +121,12 @@ async function receive(req: IncomingMessage, res: ServerResponse, s: State, sign
   while (open && entry.bytesOut < limit) {
     entry.bytesOut += CHUNK.length;
     // Backpressure: write no faster than the client reads, so bytesOut tells how much it took.
-    if (!res.write(CHUNK)) await new Promise((resolve) => (res.once('drain', resolve), res.once('close', resolve)));
+    if (!res.write(CHUNK)) {
+      await new Promise<void>((resolve) => {
+        const done = () => (res.off('drain', done), res.off('close', done), resolve());
+        res.on('drain', done).on('close', done);
+      });
+    }
   }
   if (open) res.end(finish);
 }
