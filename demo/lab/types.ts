@@ -176,8 +176,8 @@ export interface LabApi {
    * .npy against its signature. Rejects with `{ code, message }` (a lab code or an SDK code).
    */
   addModel(model: File, inputs?: File): Promise<void>;
-  /** Runs the matrix for the bundled models in `config.models` and every model added. */
-  run(config?: Partial<LabConfig>): Promise<LabReport>;
+  /** Runs the matrix for the bundled models in `config.models` and every model added; progress as the page shows it. */
+  run(config?: Partial<LabConfig>, onProgress?: (progress: LabProgress) => void): Promise<LabReport>;
 }
 
 declare global {
