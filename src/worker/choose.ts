@@ -77,9 +77,11 @@ export async function chooseByMeasurement<F extends Fetched>(
         candidates.push({ ...tag, reason: opened.reason });
         continue;
       }
+      const entry: (typeof timed)[number] = { option, opened, ms: undefined };
+      timed.push(entry); // released with the others if timing throws
       const result = await time(opened, id, plan, plan.budgetMs / options.length);
       candidates.push(typeof result === 'number' ? { ...tag, ms: result } : { ...tag, reason: result });
-      timed.push({ option, opened, ms: typeof result === 'number' ? result : undefined });
+      if (typeof result === 'number') entry.ms = result;
     }
   } catch (error) {
     await Promise.all(timed.map((t) => t.opened.session.release()));

@@ -81,8 +81,9 @@ export class Engine {
       const { opened, choice, warm } = await this.open(request, sources, ortFor);
       const { session, backend, fetched } = opened;
       const { bytes } = fetched;
-      const signature = signatureOf(bytes, session);
+      let signature: Signature;
       try {
+        signature = signatureOf(bytes, session);
         if (controller.signal.aborted) throw new EdgeInferError('aborted', `loading model "${request.id}" was aborted`);
         if (request.warmup && !warm) await warmUp(opened, request, signature.inputs);
       } catch (error) {

@@ -1,10 +1,17 @@
 // Reads a model's graph inputs and outputs straight from the ONNX protobuf. onnxruntime-web's metadata cannot tell
 // a scalar from an unknown shape and reports free dims as 4294967295, so validation uses this instead.
+import { EdgeInferError } from '../errors.js';
 import type { Dtype, ValueInfo } from '../tensor.js';
 
 const DTYPES: Record<number, Dtype> = {
   1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64',
   9: 'bool', 10: 'float16', 11: 'float64', 12: 'uint32', 13: 'uint64',
+};
+
+/** ONNX element types a feed or result cannot carry here (TensorProto.DataType numbers). */
+const UNSUPPORTED: Record<number, string> = {
+  8: 'string', 14: 'complex64', 15: 'complex128', 16: 'bfloat16', 17: 'float8e4m3fn', 18: 'float8e4m3fnuz',
+  19: 'float8e5m2', 20: 'float8e5m2fnuz', 21: 'uint4', 22: 'int4', 23: 'float4e2m1',
 };
 
 export interface Signature {
@@ -20,8 +27,8 @@ export function readSignature(bytes: Uint8Array): Signature {
   const outputs: ValueInfo[] = [];
   const initializers = new Set<string>();
   for (const f of fields(graph.bytes)) {
-    if (f.field === 11 && f.bytes) inputs.push(valueInfo(f.bytes));
-    else if (f.field === 12 && f.bytes) outputs.push(valueInfo(f.bytes));
+    if (f.field === 11 && f.bytes) inputs.push(valueInfo(f.bytes, 'input'));
+    else if (f.field === 12 && f.bytes) outputs.push(valueInfo(f.bytes, 'output'));
     else if (f.field === 5 && f.bytes) initializers.add(text(fields(f.bytes).find((t) => t.field === 8)?.bytes));
   }
   if (outputs.length === 0) throw new Error('the graph declares no outputs');
@@ -29,9 +36,10 @@ export function readSignature(bytes: Uint8Array): Signature {
   return { inputs: inputs.filter((v) => !initializers.has(v.name)), outputs };
 }
 
-function valueInfo(bytes: Uint8Array): ValueInfo {
+function valueInfo(bytes: Uint8Array, role: 'input' | 'output'): ValueInfo {
   let name = '';
   let dtype: Dtype = 'float32';
+  let unsupported: string | undefined;
   let dims: (number | string)[] | null = null;
   for (const f of fields(bytes)) {
     if (f.field === 1) name = text(f.bytes);
@@ -39,11 +47,18 @@ function valueInfo(bytes: Uint8Array): ValueInfo {
     const tensor = fields(f.bytes).find((t) => t.field === 1)?.bytes;
     if (!tensor) continue;
     for (const t of fields(tensor)) {
-      if (t.field === 1) dtype = DTYPES[t.value] ?? dtype;
+      if (t.field === 1) (dtype = DTYPES[t.value] ?? dtype), (unsupported = DTYPES[t.value] ? undefined : UNSUPPORTED[t.value]);
       if (t.field === 2 && t.bytes) dims = fields(t.bytes).filter((d) => d.field === 1).map((d) => dim(d.bytes));
     }
   }
+  if (unsupported) throw unsupportedType(role, name, unsupported);
   return { name, dtype, dims };
+}
+
+/** A model whose feeds or results hold a type edge-infer cannot pass (strings, complex numbers, 4/8-bit floats). */
+export function unsupportedType(role: 'input' | 'output', name: string, type: string): EdgeInferError {
+  const supported = Object.values(DTYPES).join(', ');
+  return new EdgeInferError('model-invalid', `${role} "${name}" holds ${type} tensors: edge-infer passes ${supported} tensors only`, { [role]: name, type });
 }
 
 function dim(bytes: Uint8Array | undefined): number | string {

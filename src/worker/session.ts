@@ -1,10 +1,10 @@
 import type { InferenceSession } from 'onnxruntime-web/wasm';
 import { EdgeInferError, toEdgeInferError } from '../errors.js';
 import type { Backend } from '../backends.js';
-import type { Dtype, Tensor, TypedArray, ValueInfo } from '../tensor.js';
+import { DTYPES, type Dtype, type Tensor, type TypedArray, type ValueInfo } from '../tensor.js';
 import { setOwn } from '../own.js';
 import { availability, type GpuAdapterFacts } from './backend.js';
-import { readSignature, type Signature } from './onnx-signature.js';
+import { readSignature, unsupportedType, type Signature } from './onnx-signature.js';
 import type { Ort } from './ort-builds.js';
 
 /** A session and the onnxruntime-web build that made it: tensors for it must come from the same build. */
@@ -101,17 +101,19 @@ export function signatureOf(bytes: Uint8Array, session: InferenceSession): Signa
     const signature = readSignature(bytes);
     const names = signature.inputs.map((v) => v.name).join();
     if (names === session.inputNames.join()) return signature;
-  } catch {
-    // fall through to ORT's view
+  } catch (error) {
+    if (error instanceof EdgeInferError) throw error; // a type no feed can carry
+    // else not plain ONNX protobuf: fall through to ORT's view
   }
-  return { inputs: describe(session.inputMetadata), outputs: describe(session.outputMetadata) };
+  return { inputs: describe(session.inputMetadata, 'input'), outputs: describe(session.outputMetadata, 'output') };
 }
 
-function describe(metadata: readonly InferenceSession.ValueMetadata[]): ValueInfo[] {
-  return metadata.map((m) => ({
-    name: m.name,
-    dtype: (m.isTensor ? m.type : 'float32') as Dtype,
+function describe(metadata: readonly InferenceSession.ValueMetadata[], role: 'input' | 'output'): ValueInfo[] {
+  return metadata.map((m) => {
+    if (m.isTensor && !(m.type in DTYPES)) throw unsupportedType(role, m.name, m.type);
+    const dtype = (m.isTensor ? m.type : 'float32') as Dtype;
     // ORT reports free dims as 2^32-1 and cannot tell a scalar from an unknown shape.
-    dims: m.isTensor && m.shape.length > 0 ? m.shape.map((d) => (typeof d === 'number' && d < 2 ** 31 ? d : typeof d === 'string' && d ? d : '?')) : null,
-  }));
+    const dims = m.isTensor && m.shape.length > 0 ? m.shape.map((d) => (typeof d === 'number' && d < 2 ** 31 ? d : typeof d === 'string' && d ? d : '?')) : null;
+    return { name: m.name, dtype, dims };
+  });
 }

@@ -1,5 +1,7 @@
 import { afterAll, expect, test } from 'vitest';
 import { createRuntime, EdgeInferError } from '../../src/index.js';
+import { DataType } from '../../src/tools/onnx/proto.js';
+import { graph, model, node } from '../unit/tools/graphs.js';
 import { expectCode, MODELS, seeded, vadFeeds } from './helpers.js';
 
 const runtime = createRuntime({ backends: ['wasm'], retryDelayMs: 1 });
@@ -20,6 +22,20 @@ test('bytes that are not an ONNX model are model-invalid', async () => {
   await expectCode(runtime.load({ bytes: new Uint8Array() }), 'model-invalid');
   const real = new Uint8Array(await (await fetch(MODELS.digits)).arrayBuffer());
   await expectCode(runtime.load({ bytes: real.subarray(0, real.length >> 1) }), 'model-invalid');
+});
+
+test('a model with a string input is model-invalid naming it, with a backend list and with auto; nothing is left open', async () => {
+  const typed = { name: 's', type: { tensorType: { elemType: DataType.STRING, shape: { dim: [{ dimValue: 1 }] } } } };
+  const strings = model(graph('strings', [node('Identity', ['s'], ['t'])], [typed], [{ ...typed, name: 't' }]));
+  const listed = await expectCode(runtime.load({ bytes: strings }), 'model-invalid');
+  expect(listed.message).toMatch(/input "s" holds string tensors/);
+  const auto = createRuntime({ backends: 'auto' });
+  try {
+    await expectCode(auto.load({ bytes: strings }), 'model-invalid');
+    expect((await auto.load({ url: MODELS.digits })).inputs[0]!.dtype).toBe('float32');
+  } finally {
+    await auto.dispose();
+  }
 });
 
 test('bad load arguments are options-invalid', async () => {
