@@ -1,0 +1,117 @@
+// One variant on one backend: its loads (cold from the network, warm from IndexedDB) and its timed runs at one
+// batch size. Times are what an app waits for: performance.now() around `await model.run(feeds)`.
+import { EdgeInferError, isEdgeInferError, type Backend, type Model, type Runtime, type Tensor } from '../../src/index.js';
+import { LabError } from './inputs.js';
+import { settled, percentile } from './stats.js';
+import type { LabConfig, LabRow, VariantFile } from './types.js';
+
+export interface Loaded {
+  model: Model;
+  cold: number | null;
+  warm: number | null;
+  /** How the file reached the SDK: its URL, a blob: URL made from dropped bytes, or the bytes themselves. */
+  via: 'url' | 'blob' | 'bytes';
+}
+
+/** Errors that mean the SDK would not fetch a blob: URL, so a dropped file goes in as bytes instead. */
+const BLOB_REFUSED = new Set(['options-invalid', 'origin-not-allowed', 'model-fetch-failed', 'model-unavailable-offline']);
+
+/**
+ * Loads `file` twice: cold (its cached copy deleted first, so it is downloaded, verified and stored) then warm (from
+ * IndexedDB); the warm model is returned. Cold is measured only when the file can be fetched now: offline, the cache
+ * is kept and cold is null. Dropped bytes go through a blob: URL with their SHA-256, so they are cached alike.
+ */
+export async function loadVariant(runtime: Runtime, backend: Backend, id: string, file: VariantFile): Promise<Loaded> {
+  if (file.url) {
+    const online = await reachable(file.url);
+    return { ...(await coldWarm(runtime, backend, id, file.url, file.sha256, file.bytes, online)), via: 'url' };
+  }
+  if (!file.data) throw new LabError('not-onnx', `variant ${file.variant} of "${id}" has neither a URL nor bytes`);
+  const sha256 = await digest(file.data);
+  const url = sha256 ? URL.createObjectURL(new Blob([file.data as Uint8Array<ArrayBuffer>])) : undefined;
+  try {
+    if (url) return { ...(await coldWarm(runtime, backend, id, url, sha256, file.data.byteLength, true)), via: 'blob' };
+  } catch (error) {
+    if (!(isEdgeInferError(error) && BLOB_REFUSED.has(error.code))) throw error;
+  } finally {
+    if (url) URL.revokeObjectURL(url);
+    // The user's file is not the lab's to keep: its cached copy goes once its loads are measured.
+    await runtime.storage.delete(id).catch(() => undefined);
+  }
+  const model = await runtime.load({ bytes: file.data, id }, { backend, warmup: false });
+  return { model, cold: model.loadMs, warm: null, via: 'bytes' };
+}
+
+async function coldWarm(runtime: Runtime, backend: Backend, id: string, url: string, sha256: string | undefined, size: number, online: boolean): Promise<Omit<Loaded, 'via'>> {
+  const load = () => runtime.load({ url, id, ...(sha256 ? { sha256 } : {}), ...(size > 0 ? { size } : {}) }, { backend, warmup: false });
+  if (online && sha256) await runtime.storage.delete(id);
+  const first = await load();
+  // Without a sha256 nothing is cached; offline the first load is the warm one (or fails).
+  if (!sha256 || !online) return { model: first, cold: sha256 ? null : first.loadMs, warm: first.source === 'cache' ? first.loadMs : null };
+  const cold = first.source === 'network' ? first.loadMs : null;
+  await first.dispose();
+  const second = await load();
+  return { model: second, cold, warm: second.source === 'cache' ? second.loadMs : null };
+}
+
+/** Whether the file can be fetched right now (a HEAD request past the HTTP cache); false offline. */
+async function reachable(url: string): Promise<boolean> {
+  try {
+    return (await fetch(url, { method: 'HEAD', cache: 'no-store' })).ok;
+  } catch {
+    return false;
+  }
+}
+
+async function digest(data: Uint8Array): Promise<string | undefined> {
+  if (!globalThis.crypto?.subtle) return undefined; // not a secure context
+  const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>));
+  return Array.from(hash, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export interface Measured {
+  firstMs: number;
+  /** The first run's outputs, for agreement (runs of one session on the same inputs give the same outputs). */
+  outputs: Record<string, Tensor>;
+  timings: number[];
+}
+
+/** Longest wait for one run before the cell is given up (a software GPU at batch 64 takes seconds, not minutes). */
+const RUN_TIMEOUT_MS = 60_000;
+
+/**
+ * The first run, then steady runs: at least `minRuns`, then until the median settles or `maxRuns`. `budgetMs` (counted
+ * from the end of the first run, which compiles kernels and may be slow) ends the steady runs even before `minRuns`,
+ * after at least one: a software GPU must not take minutes per cell.
+ */
+export async function measure(model: Model, feeds: Record<string, Tensor>, config: Pick<LabConfig, 'minRuns' | 'maxRuns' | 'budgetMs'>): Promise<Measured> {
+  const run = async () => {
+    const t0 = performance.now();
+    const result = await model.run(feeds, { timeoutMs: RUN_TIMEOUT_MS });
+    return { ms: performance.now() - t0, outputs: result.outputs as Record<string, Tensor> };
+  };
+  const first = await run();
+  const started = performance.now();
+  const timings: number[] = [];
+  const maxRuns = Math.max(1, config.maxRuns);
+  while (timings.length < maxRuns) {
+    if (timings.length >= config.minRuns && settled(timings)) break;
+    if (timings.length > 0 && performance.now() - started >= config.budgetMs) break;
+    timings.push((await run()).ms);
+  }
+  return { firstMs: first.ms, outputs: first.outputs, timings };
+}
+
+/** The numbers of a row from its timings. */
+export function timed(batch: number, m: Measured): Pick<LabRow, 'firstMs' | 'p50Ms' | 'p95Ms' | 'perSecond' | 'runs' | 'timings'> {
+  const p50Ms = percentile(m.timings, 50);
+  return { firstMs: m.firstMs, p50Ms, p95Ms: percentile(m.timings, 95), perSecond: p50Ms > 0 ? batch / (p50Ms / 1000) : null, runs: m.timings.length, timings: m.timings };
+}
+
+/** A row's error: the SDK's or the lab's code and message; anything else by its name only (its text may echo inputs). */
+export function errorOf(error: unknown): { code: string; message: string } {
+  if (error instanceof EdgeInferError || error instanceof LabError) return { code: error.code, message: error.message };
+  if (error instanceof DOMException && error.name === 'AbortError') return { code: 'aborted', message: 'stopped' };
+  const name = error instanceof Error ? error.name : typeof error;
+  return { code: 'lab-failed', message: `unexpected ${name} while measuring this cell` };
+}
