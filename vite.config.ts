@@ -12,7 +12,7 @@ export default defineConfig({
   preview: { headers: isolation },
   // Pre-bundle up front: a dependency found later re-optimizes and changes every ?v= URL mid-visit, which would
   // leave the demo's offline cache holding stale URLs.
-  optimizeDeps: { exclude: ['onnxruntime-web'], include: ['comlink', 'idb-keyval'] },
+  optimizeDeps: { exclude: ['onnxruntime-web'], include: ['comlink', 'idb-keyval', 'uplot'] },
   worker: { format: 'es' },
 });
 

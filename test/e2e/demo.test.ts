@@ -19,7 +19,7 @@ async function openDemo(browser: Browser): Promise<Page> {
   const page = await browser.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${url}/`);
+  await page.goto(`${url}/demo/digits.html`);
   await page.waitForSelector('body[data-ready]', { timeout: 60_000 });
   expect(errors).toEqual([]);
   return page;
@@ -111,7 +111,7 @@ describe('offline', () => {
     const page = await context.newPage();
     const modelRequests: string[] = [];
     page.on('request', (r) => void (r.url().includes('/models/') && modelRequests.push(r.url())));
-    await page.goto(`${url}/demo/`);
+    await page.goto(`${url}/demo/digits.html`);
     await page.waitForSelector('body[data-ready="yes"]', { timeout: 60_000 });
     expect(await page.locator('#source').textContent()).toMatch(/^network/);
 
@@ -149,7 +149,8 @@ describe('monitor page', () => {
   });
 
   async function openMonitor({ withoutProfile = false } = {}): Promise<{ page: Page; errors: string[] }> {
-    const page = await browser.newPage();
+    // The page's service worker would fetch the manifest itself, past page.route: block it where the test edits the manifest.
+    const page = await browser.newPage(withoutProfile ? { serviceWorkers: 'block' } : {});
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     const manifest = JSON.parse(readFileSync('models/manifest.json', 'utf8')) as { models: { id: string; profile?: unknown }[] };
