@@ -1,6 +1,6 @@
 // One variant on one backend: its loads (cold from the network, warm from IndexedDB) and its timed runs at one
 // batch size. Times are what an app waits for: performance.now() around `await model.run(feeds)`.
-import { EdgeInferError, isEdgeInferError, type Backend, type Model, type Runtime, type Tensor } from '../../src/index.js';
+import { EdgeInferError, isEdgeInferError, type Backend, type LoadEvent, type Model, type Runtime, type Tensor } from '../../src/index.js';
 import { LabError } from './inputs.js';
 import { settled, percentile } from './stats.js';
 import type { LabConfig, LabRow, VariantFile } from './types.js';
@@ -21,16 +21,16 @@ const BLOB_REFUSED = new Set(['options-invalid', 'origin-not-allowed', 'model-fe
  * IndexedDB); the warm model is returned. Cold is measured only when the file can be fetched now: offline, the cache
  * is kept and cold is null. Dropped bytes go through a blob: URL with their SHA-256, so they are cached alike.
  */
-export async function loadVariant(runtime: Runtime, backend: Backend, id: string, file: VariantFile): Promise<Loaded> {
+export async function loadVariant(runtime: Runtime, backend: Backend, id: string, file: VariantFile, onProgress?: (event: LoadEvent) => void): Promise<Loaded> {
   if (file.url) {
     const online = await reachable(file.url);
-    return { ...(await coldWarm(runtime, backend, id, file.url, file.sha256, file.bytes, online)), via: 'url' };
+    return { ...(await coldWarm(runtime, backend, id, file.url, file.sha256, file.bytes, online, onProgress)), via: 'url' };
   }
   if (!file.data) throw new LabError('not-onnx', `variant ${file.variant} of "${id}" has neither a URL nor bytes`);
   const sha256 = await digest(file.data);
   const url = sha256 ? URL.createObjectURL(new Blob([file.data as Uint8Array<ArrayBuffer>])) : undefined;
   try {
-    if (url) return { ...(await coldWarm(runtime, backend, id, url, sha256, file.data.byteLength, true)), via: 'blob' };
+    if (url) return { ...(await coldWarm(runtime, backend, id, url, sha256, file.data.byteLength, true, onProgress)), via: 'blob' };
   } catch (error) {
     if (!(isEdgeInferError(error) && BLOB_REFUSED.has(error.code))) throw error;
   } finally {
@@ -42,8 +42,11 @@ export async function loadVariant(runtime: Runtime, backend: Backend, id: string
   return { model, cold: model.loadMs, warm: null, via: 'bytes' };
 }
 
-async function coldWarm(runtime: Runtime, backend: Backend, id: string, url: string, sha256: string | undefined, size: number, online: boolean): Promise<Omit<Loaded, 'via'>> {
-  const load = () => runtime.load({ url, id, ...(sha256 ? { sha256 } : {}), ...(size > 0 ? { size } : {}) }, { backend, warmup: false });
+async function coldWarm(
+  runtime: Runtime, backend: Backend, id: string, url: string, sha256: string | undefined, size: number, online: boolean,
+  onProgress: ((event: LoadEvent) => void) | undefined,
+): Promise<Omit<Loaded, 'via'>> {
+  const load = () => runtime.load({ url, id, ...(sha256 ? { sha256 } : {}), ...(size > 0 ? { size } : {}) }, { backend, warmup: false, ...(onProgress ? { onProgress } : {}) });
   if (online && sha256) await runtime.storage.delete(id);
   const first = await load();
   // Without a sha256 nothing is cached; offline the first load is the warm one (or fails).

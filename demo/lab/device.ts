@@ -18,7 +18,9 @@ export class LabRuntimes {
   unavailable(key: LabBackendKey): Promise<string | undefined> {
     let reason = this.reasons.get(key);
     if (!reason) {
-      reason = availability(BACKEND_OF[key]).then((a) => (a.ok ? undefined : a.reason), (e: unknown) => `the backend could not be probed: ${String(e)}`);
+      reason = key === 'wasm-n'
+        ? this.threads(key).then((n) => (n > 1 ? undefined : `WASM would run 1 thread here (${oneThread()}): the same as wasm-1`))
+        : availability(BACKEND_OF[key]).then((a) => (a.ok ? undefined : a.reason), (e: unknown) => `the backend could not be probed: ${String(e)}`);
       this.reasons.set(key, reason);
     }
     return reason;
@@ -65,6 +67,11 @@ export class LabRuntimes {
     this.made.clear();
     this.started.clear();
   }
+}
+
+function oneThread(): string {
+  if (globalThis.crossOriginIsolated !== true) return 'the page is not cross-origin isolated';
+  return `onnxruntime-web uses half the cores, up to 4, and this device reports ${globalThis.navigator?.hardwareConcurrency ?? 1}`;
 }
 
 /** What the page runs on: the browser, cores, isolation, WASM threads of wasm-n, the WebGPU adapter, WebNN. */

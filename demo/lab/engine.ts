@@ -1,6 +1,6 @@
 // The lab's matrix runner: every model × variant × backend × batch size, measured on this device, each row compared
 // with fp32 on WASM (1 thread) on the same inputs. One failing cell becomes a row with an error, never the run's end.
-import type { Model, Tensor, ValueInfo } from '../../src/index.js';
+import type { LoadEvent, Model, Tensor, ValueInfo } from '../../src/index.js';
 import { errorOf, loadVariant, measure, timed } from './cells.js';
 import { BACKEND_OF, deviceFacts, LabRuntimes } from './device.js';
 import { batchable, makeInputs } from './inputs.js';
@@ -123,7 +123,10 @@ async function runUnit(unit: Unit, run: ModelRun, options: LabRunOptions, runtim
     progress.report(source.id, label(), 'load');
     try {
       const runtime = await runtimes.ready(unit.key);
-      const loaded = await loadVariant(runtime, BACKEND_OF[unit.key], `${source.id}@${unit.variant}`, file);
+      const downloads = (event: LoadEvent) => {
+        if (event.type === 'download') progress.report(source.id, label(), 'load', { loaded: event.loaded, total: event.total });
+      };
+      const loaded = await loadVariant(runtime, BACKEND_OF[unit.key], `${source.id}@${unit.variant}`, file, downloads);
       model = loaded.model;
       if (run.batches === undefined) learnSignature(run, model.inputs, model.outputs, config, progress);
       await measureBatches(model, { cold: loaded.cold, warm: loaded.warm }, isReference, run, rows, base, label, options, progress);
@@ -211,8 +214,8 @@ class Progress {
   private last: Omit<LabProgress, 'done' | 'total'> | undefined;
   constructor(private readonly emit: ((p: LabProgress) => void) | undefined, private total: number) {}
 
-  report(model: string, cell: string, phase: LabProgress['phase']): void {
-    this.last = { model, cell, phase };
+  report(model: string, cell: string, phase: LabProgress['phase'], download?: LabProgress['download']): void {
+    this.last = { model, cell, phase, ...(download ? { download } : {}) };
     this.send();
   }
 

@@ -12,7 +12,8 @@ export function showProgress(p: LabProgress): void {
   bar.max = Math.max(1, p.total);
   bar.value = p.done;
   const phase = p.phase === 'load' ? 'loading' : p.phase === 'runs' ? 'timing' : 'held-out quality';
-  $('progress-text').textContent = `${p.done} of ${p.total} cells · ${p.model}: ${phase} ${p.cell}`;
+  const got = p.download ? ` (downloading ${mb(p.download.loaded)}${p.download.total ? ` of ${mb(p.download.total)}` : ''})` : '';
+  $('progress-text').textContent = `${p.done} of ${p.total} cells · ${p.model}: ${phase} ${p.cell}${got}`;
 }
 
 export function showStatus(text: string, finished?: boolean): void {
@@ -56,7 +57,7 @@ export function prepareRuntime(keys: readonly LabBackendKey[]): Promise<void> {
       await runtime.prepare({ onProgress });
       const fetched = [...files.values()].filter((f) => !f.cached);
       showDownloads(fetched.length
-        ? `Runtime files: ${mb(fetched.reduce((n, f) => n + f.loaded, 0))} downloaded. Models download as their cells load (the "loading" step above).`
+        ? `Runtime files: ${mb(fetched.reduce((n, f) => n + f.loaded, 0))} downloaded. Models download as their cells load (shown above).`
         : 'Runtime files: from IndexedDB. Models load from the network on their first (cold) load, then from IndexedDB.');
     } catch (error) {
       prepared = undefined; // try again next run

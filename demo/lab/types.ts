@@ -152,6 +152,8 @@ export interface LabProgress {
   /** e.g. "int8-dynamic · wasm-1 · batch 16" */
   cell: string;
   phase: 'load' | 'runs' | 'quality';
+  /** While a cold load downloads the model file: bytes so far and the file's size. */
+  download?: { loaded: number; total: number | undefined };
 }
 
 /** Lab failures the page shows and the CLI exits with (plus the SDK's own codes). */
