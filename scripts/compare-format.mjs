@@ -83,7 +83,9 @@ export function printTable(report, print) {
   for (const m of report.models) {
     print('');
     print(`${m.model}${m.bundled ? '' : ' (your file)'}${m.quantizeError ? ` — int8: ${m.quantizeError}` : ''}`);
-    const lines = m.rows.map((r) => [
+    // A backend this device lacks fills no table rows: one line below says why.
+    const absent = m.rows.filter((r) => r.error?.code === 'backend-unavailable');
+    const lines = m.rows.filter((r) => !absent.includes(r)).map((r) => [
       r.variant, r.backend, String(r.threads), String(r.batch), (r.bytes / 1024).toFixed(0),
       ms(r.loadMs.cold), ms(r.loadMs.warm), ms(r.firstMs), ms(r.p50Ms), ms(r.p95Ms), num(r.perSecond, 0),
       r.agreement ? r.agreement.maxAbsDiff.toExponential(1) : '–', num(r.agreement?.cosine, 5),
@@ -94,6 +96,7 @@ export function printTable(report, print) {
     const row = (cells) => cells.map((c, i) => (i < 4 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
     print(row(head));
     for (const l of lines) print(row(l));
+    for (const why of new Set(absent.map((r) => `not measured on ${r.backend}: ${r.error.message}`))) print(why);
     print(`→ ${m.recommendation.text}`);
   }
   if (report.stopped) print('\n(stopped before the end: the rows are what was measured until then)');

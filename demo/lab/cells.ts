@@ -82,27 +82,61 @@ export interface Measured {
 /** Longest wait for one run before the cell is given up (a software GPU at batch 64 takes seconds, not minutes). */
 const RUN_TIMEOUT_MS = 60_000;
 
+/** One model with its inputs at one batch size. */
+export interface Cell {
+  model: Model;
+  feeds: Record<string, Tensor>;
+}
+
 /**
- * The first run, then steady runs: at least `minRuns`, then until the median settles or `maxRuns`. `budgetMs` (counted
- * from the end of the first run, which compiles kernels and may be slow) ends the steady runs even before `minRuns`,
- * after at least one: a software GPU must not take minutes per cell.
+ * Times several models in rounds, one run of each per round, so what slows the device meanwhile (another tab, a
+ * compile, a busy core) falls on every model alike and their ratios hold; one model after the other would hand the
+ * first one the page's start-up and JIT cost. The order turns each round. Each model's first run (compiles kernels,
+ * sizes buffers) is timed on its own. Rounds go on while any model has fewer than `minRuns` runs or an unsettled
+ * median, up to `maxRuns`, and end after `budgetMs` per model (at least one timed run each: a software GPU must not
+ * take minutes). `stop()` true ends the rounds early. A model whose run fails gets its error; the others go on.
  */
-export async function measure(model: Model, feeds: Record<string, Tensor>, config: Pick<LabConfig, 'minRuns' | 'maxRuns' | 'budgetMs'>): Promise<Measured> {
-  const run = async () => {
+export async function measure(cells: readonly Cell[], config: Pick<LabConfig, 'minRuns' | 'maxRuns' | 'budgetMs'>, stop: () => boolean): Promise<(Measured | { error: { code: string; message: string } })[]> {
+  const run = async (cell: Cell) => {
     const t0 = performance.now();
-    const result = await model.run(feeds, { timeoutMs: RUN_TIMEOUT_MS });
+    const result = await cell.model.run(cell.feeds, { timeoutMs: RUN_TIMEOUT_MS });
     return { ms: performance.now() - t0, outputs: result.outputs as Record<string, Tensor> };
   };
-  const first = await run();
-  const started = performance.now();
-  const timings: number[] = [];
-  const maxRuns = Math.max(1, config.maxRuns);
-  while (timings.length < maxRuns) {
-    if (timings.length >= config.minRuns && settled(timings)) break;
-    if (timings.length > 0 && performance.now() - started >= config.budgetMs) break;
-    timings.push((await run()).ms);
+  const results: (Measured | { error: { code: string; message: string } })[] = [];
+  for (const cell of cells) {
+    try {
+      const first = await run(cell);
+      results.push({ firstMs: first.ms, outputs: first.outputs, timings: [] });
+    } catch (error) {
+      results.push({ error: errorOf(error) });
+    }
   }
-  return { firstMs: first.ms, outputs: first.outputs, timings };
+  const live = () => results.filter((r): r is Measured => 'timings' in r);
+  const maxRuns = Math.max(1, config.maxRuns);
+  const enough = (r: Measured) => r.timings.length >= maxRuns || (r.timings.length >= config.minRuns && settled(r.timings));
+  const started = performance.now();
+  const budget = config.budgetMs * cells.length;
+  let round = -1;
+  for (;;) {
+    const measuring = live();
+    if (measuring.length === 0 || measuring.every(enough)) break;
+    const everyTimed = measuring.every((r) => r.timings.length > 0);
+    if (everyTimed && (performance.now() - started >= budget || stop())) break;
+    // Each round starts one model later, so no model always runs right after the same other one.
+    round++;
+    for (let k = 0; k < cells.length; k++) {
+      const i = (k + round) % cells.length;
+      const cell = cells[i]!;
+      const result = results[i]!;
+      if (!('timings' in result) || result.timings.length >= maxRuns) continue;
+      try {
+        result.timings.push((await run(cell)).ms);
+      } catch (error) {
+        results[i] = { error: errorOf(error) };
+      }
+    }
+  }
+  return results;
 }
 
 /** The numbers of a row from its timings. */

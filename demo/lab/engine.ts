@@ -1,5 +1,7 @@
 // The lab's matrix runner: every model × variant × backend × batch size, measured on this device, each row compared
-// with fp32 on WASM (1 thread) on the same inputs. One failing cell becomes a row with an error, never the run's end.
+// with fp32 on WASM (1 thread) on the same inputs. The variants of a model on one backend are loaded together and
+// timed in alternation (cells.ts), so their ratios are fair on a noisy device. One failing cell becomes a row with
+// an error, never the run's end.
 import type { LoadEvent, Model, Tensor, ValueInfo } from '../../src/index.js';
 import { errorOf, loadVariant, measure, timed } from './cells.js';
 import { BACKEND_OF, deviceFacts, LabRuntimes } from './device.js';
@@ -7,16 +9,21 @@ import { batchable, makeInputs } from './inputs.js';
 import { evaluateQuality } from './quality.js';
 import { recommend } from './recommend.js';
 import { agreement, classifierOutput } from './stats.js';
-import type { LabBackendKey, LabConfig, LabModelResult, LabModelSource, LabProgress, LabReport, LabRow, LabRunOptions, QualityDetail, VariantName } from './types.js';
+import type { LabBackendKey, LabConfig, LabModelResult, LabModelSource, LabProgress, LabReport, LabRow, LabRunOptions, QualityDetail, VariantFile, VariantName } from './types.js';
 
-/** One variant on one backend key; `emit: false` for the fp32 reference the config did not ask rows for. */
+/** One variant on one backend key; `emit: false` for an fp32 reference the config did not ask rows for. */
 interface Unit {
   variant: VariantName;
-  key: LabBackendKey;
   emit: boolean;
 }
 
-/** What a model's units share: its reference outputs per batch size, the reference's quality detail, its rows. */
+/** The units of one backend key, measured together. */
+interface Group {
+  key: LabBackendKey;
+  units: Unit[];
+}
+
+/** What a model's groups share: the reference's outputs per batch size and quality detail, the rows so far. */
 interface ModelRun {
   source: LabModelSource;
   result: LabModelResult;
@@ -28,15 +35,23 @@ interface ModelRun {
   batches: number[] | undefined;
   /** Sort key of each emitted row: its unit's place in the config's order. */
   order: Map<LabRow, number>;
-  /** Units whose cells are still counted in the progress total: the one running and those to come. */
-  pending: number;
+}
+
+/** A unit while its group runs. */
+interface Member {
+  unit: Unit;
+  file: VariantFile;
+  rows: LabRow[];
+  model?: Model;
+  loadMs: LabRow['loadMs'];
+  error?: { code: string; message: string };
 }
 
 /** Runs the matrix; resolves with what was measured (`stopped: true` when `signal` ended it early). */
 export async function runLab(options: LabRunOptions): Promise<LabReport> {
   const { config, sources, signal } = options;
   const runtimes = new LabRuntimes();
-  const progress = new Progress(options.onProgress, sources.reduce((n, s) => n + countUnits(plan(s, config)) * perUnit(s, config, config.batches.length), 0));
+  const progress = new Progress(options.onProgress, sources.reduce((n, s) => n + cellsOf(plan(s, config), s, config, config.batches.length), 0));
   const models: LabModelResult[] = [];
   try {
     const device = await deviceFacts(runtimes);
@@ -51,28 +66,30 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
 }
 
 /**
- * The units of a model in the order they run: fp32 first, on wasm-1 then the config's backends, so the first that
- * runs is the reference (units the config did not ask rows for run only until one succeeds); then the other variants.
+ * The groups of a model in the order they run: wasm-1 first, where fp32 is the reference (it runs there even when
+ * the config asks no rows of it, unless fp32 rows are asked and wasm-1 is not: then the first backend's fp32 is).
+ * An fp32 unit that only serves as the reference runs only while no reference exists yet.
  */
-function plan(source: LabModelSource, config: LabConfig): Unit[] {
+function plan(source: LabModelSource, config: LabConfig): Group[] {
   const has = (variant: VariantName) => source.variants.some((v) => v.variant === variant);
   const emitFp32 = config.variants.includes('fp32');
-  const first: LabBackendKey[] = emitFp32 && !config.backends.includes('wasm-1') ? [] : ['wasm-1'];
-  const units: Unit[] = [];
-  if (has('fp32')) {
-    for (const key of new Set([...first, ...config.backends])) units.push({ variant: 'fp32', key, emit: emitFp32 && config.backends.includes(key) });
+  const keys = new Set<LabBackendKey>(emitFp32 && !config.backends.includes('wasm-1') ? config.backends : ['wasm-1', ...config.backends]);
+  const groups: Group[] = [];
+  for (const key of keys) {
+    const selected = config.backends.includes(key);
+    const units: Unit[] = has('fp32') ? [{ variant: 'fp32', emit: emitFp32 && selected }] : [];
+    if (selected) for (const variant of config.variants) if (variant !== 'fp32' && has(variant)) units.push({ variant, emit: true });
+    if (units.length > 0) groups.push({ key, units });
   }
-  for (const variant of config.variants) {
-    if (variant === 'fp32' || !has(variant)) continue;
-    for (const key of config.backends) units.push({ variant, key, emit: true });
-  }
-  return units;
+  return groups;
 }
 
-/** Units counted up front: every emitted one and one reference-only unit (more only when it fails). */
-const countUnits = (units: readonly Unit[]) => units.filter((u) => u.emit).length + (units.some((u) => !u.emit) ? 1 : 0);
-/** Cells of one unit: one per batch size plus its quality step. */
-const perUnit = (source: LabModelSource, config: LabConfig, batches: number) => batches + (config.quality && source.bundled ? 1 : 0);
+/** Cells counted up front: a cell per emitted unit and batch size, plus the quality step; one hidden reference. */
+function cellsOf(groups: readonly Group[], source: LabModelSource, config: LabConfig, batches: number): number {
+  const units = groups.flatMap((g) => g.units);
+  const counted = units.filter((u) => u.emit).length + (units.some((u) => !u.emit) ? 1 : 0);
+  return counted * (batches + (config.quality && source.bundled ? 1 : 0));
+}
 
 async function runModel(source: LabModelSource, options: LabRunOptions, runtimes: LabRuntimes, progress: Progress): Promise<LabModelResult> {
   const { config, signal } = options;
@@ -81,15 +98,14 @@ async function runModel(source: LabModelSource, options: LabRunOptions, runtimes
     ...(source.quantizeError ? { quantizeError: source.quantizeError } : {}),
     rows: [], recommendation: { text: '' },
   };
-  const run: ModelRun = { source, result, reference: new Map(), referenceDetail: undefined, referenceQuality: false, batches: undefined, order: new Map(), pending: 0 };
-  const units = plan(source, config);
-  let hiddenRuns = 0;
-  for (const [i, unit] of units.entries()) {
+  const run: ModelRun = { source, result, reference: new Map(), referenceDetail: undefined, referenceQuality: false, batches: undefined, order: new Map() };
+  let hidden = 0;
+  for (const group of plan(source, config)) {
     if (signal?.aborted) break;
-    if (!unit.emit && run.reference.size > 0) continue;
-    if (!unit.emit && hiddenRuns++ > 0) progress.add(perUnit(source, config, run.batches?.length ?? config.batches.length));
-    run.pending = countUnits(units.slice(i + 1).filter((u) => u.emit)) + 1;
-    await runUnit(unit, run, options, runtimes, progress);
+    const units = group.units.filter((u) => u.emit || run.reference.size === 0);
+    const extra = units.filter((u) => !u.emit).length;
+    if (extra > 0 && hidden++ > 0) progress.add(extra * (perUnit(run, config) + (config.quality && source.bundled ? 1 : 0)));
+    if (units.length > 0) await runGroup(group.key, units, run, options, runtimes, progress);
   }
   const rank = (row: LabRow) => run.order.get(row) ?? 0;
   result.rows.sort((a, b) => rank(a) - rank(b) || a.batch - b.batch);
@@ -97,94 +113,102 @@ async function runModel(source: LabModelSource, options: LabRunOptions, runtimes
   return result;
 }
 
-async function runUnit(unit: Unit, run: ModelRun, options: LabRunOptions, runtimes: LabRuntimes, progress: Progress): Promise<void> {
-  const { config, signal } = options;
-  const { source, result } = run;
-  const file = source.variants.find((v) => v.variant === unit.variant)!;
-  const isReference = run.reference.size === 0 && unit.variant === 'fp32';
-  const quality = config.quality && source.bundled;
-  const rows: LabRow[] = [];
-  const threads = await runtimes.threads(unit.key).catch(() => 1);
-  const base = (batch: number): LabRow => ({
-    variant: unit.variant, backend: BACKEND_OF[unit.key], threads, batch, bytes: file.bytes,
-    loadMs: { cold: null, warm: null }, firstMs: null, p50Ms: null, p95Ms: null, perSecond: null, runs: 0, agreement: null,
-  });
-  const failAll = (error: { code: string; message: string }) => {
-    for (const batch of run.batches ?? config.batches) rows.push({ ...base(batch), error });
-    progress.skip(run.batches?.length ?? config.batches.length);
-  };
-  const label = (batch?: number) => `${unit.variant} · ${unit.key}${batch === undefined ? '' : ` · batch ${batch}`}`;
+const perUnit = (run: ModelRun, config: LabConfig) => (run.batches ?? config.batches).length;
 
-  let model: Model | undefined;
-  const reason = await runtimes.unavailable(unit.key);
-  if (reason) {
-    failAll({ code: 'backend-unavailable', message: reason });
-  } else {
-    progress.report(source.id, label(), 'load');
-    try {
-      const runtime = await runtimes.ready(unit.key);
+async function runGroup(key: LabBackendKey, units: Unit[], run: ModelRun, options: LabRunOptions, runtimes: LabRuntimes, progress: Progress): Promise<void> {
+  const { config, signal } = options;
+  const { source } = run;
+  const threads = await runtimes.threads(key).catch(() => 1);
+  const members: Member[] = units.map((unit) => ({ unit, file: source.variants.find((v) => v.variant === unit.variant)!, rows: [], loadMs: { cold: null, warm: null } }));
+  const referenceHere = run.reference.size === 0 ? members.find((m) => m.unit.variant === 'fp32') : undefined;
+  const row = (m: Member, batch: number): LabRow => ({
+    variant: m.unit.variant, backend: BACKEND_OF[key], threads, batch, bytes: m.file.bytes, loadMs: m.loadMs,
+    firstMs: null, p50Ms: null, p95Ms: null, perSecond: null, runs: 0, agreement: null,
+  });
+  const fail = (m: Member, error: { code: string; message: string }) => {
+    m.error = error;
+    for (const batch of run.batches ?? config.batches) m.rows.push({ ...row(m, batch), error });
+    progress.skip(perUnit(run, config));
+  };
+
+  const reason = await runtimes.unavailable(key);
+  for (const m of members) {
+    if (reason) fail(m, { code: 'backend-unavailable', message: reason });
+    else if (signal?.aborted) fail(m, { code: 'aborted', message: 'stopped before this variant loaded' });
+    else {
+      const label = `${m.unit.variant} · ${key}`;
+      progress.report(source.id, label, 'load');
       const downloads = (event: LoadEvent) => {
-        if (event.type === 'download') progress.report(source.id, label(), 'load', { loaded: event.loaded, total: event.total });
+        if (event.type === 'download') progress.report(source.id, label, 'load', { loaded: event.loaded, total: event.total });
       };
-      const loaded = await loadVariant(runtime, BACKEND_OF[unit.key], `${source.id}@${unit.variant}`, file, downloads);
-      model = loaded.model;
-      if (run.batches === undefined) learnSignature(run, model.inputs, model.outputs, config, progress);
-      await measureBatches(model, { cold: loaded.cold, warm: loaded.warm }, isReference, run, rows, base, label, options, progress);
-    } catch (error) {
-      failAll(errorOf(error));
+      try {
+        const loaded = await loadVariant(await runtimes.ready(key), BACKEND_OF[key], `${source.id}@${m.unit.variant}`, m.file, downloads);
+        m.model = loaded.model;
+        m.loadMs = { cold: loaded.cold, warm: loaded.warm };
+        if (run.batches === undefined) learnSignature(run, loaded.model.inputs, loaded.model.outputs, config, progress);
+      } catch (error) {
+        fail(m, errorOf(error));
+      }
     }
   }
 
-  if (quality) {
-    if (model && !signal?.aborted && (isReference || run.referenceQuality)) {
-      progress.report(source.id, label(), 'quality');
+  for (const batch of run.batches ?? []) {
+    const loaded = members.filter((m) => m.model && !m.error);
+    if (loaded.length === 0 || signal?.aborted) break;
+    progress.report(source.id, `${key} · batch ${batch}`, 'runs');
+    const cells: { member: Member; model: Model; feeds: Record<string, Tensor> }[] = [];
+    for (const m of loaded) {
       try {
-        const found = await evaluateQuality(source.id, model, isReference ? undefined : run.referenceDetail, signal);
+        cells.push({ member: m, model: m.model!, feeds: makeInputs(m.model!.inputs, source, batch) });
+      } catch (error) {
+        m.rows.push({ ...row(m, batch), error: errorOf(error) });
+      }
+    }
+    const measured = await measure(cells, config, () => signal?.aborted === true);
+    const ref = cells.findIndex((c) => c.member === referenceHere);
+    const refRun = measured[ref];
+    if (refRun && 'outputs' in refRun) run.reference.set(batch, refRun.outputs);
+    for (const [i, { member }] of cells.entries()) {
+      const got = measured[i]!;
+      const r = row(member, batch);
+      if ('error' in got) r.error = got.error;
+      else Object.assign(r, timed(batch, got), { agreement: compare(got.outputs, run.reference.get(batch)) });
+      member.rows.push(r);
+    }
+    progress.skip(loaded.length);
+  }
+
+  if (config.quality && source.bundled) await qualityOf(members, key, referenceHere, run, signal, progress);
+  await Promise.all(members.map((m) => m.model?.dispose().catch(() => undefined)));
+
+  for (const m of members) {
+    if (!m.unit.emit) continue;
+    const order = config.variants.indexOf(m.unit.variant) * 100 + config.backends.indexOf(key);
+    for (const r of m.rows) {
+      run.order.set(r, order);
+      run.result.rows.push(r);
+      options.onRow?.(source.id, r);
+    }
+  }
+}
+
+/** Held-out quality of each loaded member, the reference first (the others' frame agreement needs its detail). */
+async function qualityOf(members: Member[], key: LabBackendKey, reference: Member | undefined, run: ModelRun, signal: AbortSignal | undefined, progress: Progress) {
+  for (const m of members) {
+    const isReference = m === reference;
+    if (m.model && !m.error && !signal?.aborted && (isReference || run.referenceQuality)) {
+      progress.report(run.source.id, `${m.unit.variant} · ${key}`, 'quality');
+      try {
+        const found = await evaluateQuality(run.source.id, m.model, isReference ? undefined : run.referenceDetail, signal);
         if (found) {
-          for (const row of rows) if (!row.error) row.quality = found.quality;
-          (result.detail ??= {})[`${unit.variant}/${unit.key}`] = found.detail;
+          for (const r of m.rows) if (!r.error) r.quality = found.quality;
+          (run.result.detail ??= {})[`${m.unit.variant}/${key}`] = found.detail;
         }
         if (isReference) [run.referenceQuality, run.referenceDetail] = [true, found?.detail];
       } catch {
         // a failed or stopped evaluation leaves the rows without quality
       }
     }
-    progress.skip(1);
-  }
-  await model?.dispose().catch(() => undefined);
-
-  if (!unit.emit) return;
-  const order = options.config.variants.indexOf(unit.variant) * 100 + options.config.backends.indexOf(unit.key);
-  for (const row of rows) {
-    run.order.set(row, order);
-    result.rows.push(row);
-    options.onRow?.(source.id, row);
-  }
-}
-
-/** The timed cells of a loaded model, one per batch size; each stops the unit early once `signal` is aborted. */
-async function measureBatches(
-  model: Model, loadMs: LabRow['loadMs'], isReference: boolean, run: ModelRun, rows: LabRow[],
-  base: (batch: number) => LabRow, label: (batch: number) => string, options: LabRunOptions, progress: Progress,
-): Promise<void> {
-  const batches = run.batches ?? options.config.batches;
-  for (const [i, batch] of batches.entries()) {
-    if (options.signal?.aborted) {
-      progress.skip(batches.length - i);
-      return;
-    }
-    progress.report(run.source.id, label(batch), 'runs');
-    const row: LabRow = { ...base(batch), loadMs };
-    try {
-      const feeds = makeInputs(model.inputs, run.source, batch);
-      const measured = await measure(model, feeds, options.config);
-      Object.assign(row, timed(batch, measured));
-      if (isReference) run.reference.set(batch, measured.outputs);
-      row.agreement = compare(measured.outputs, run.reference.get(batch));
-    } catch (error) {
-      row.error = errorOf(error);
-    }
-    rows.push(row);
     progress.skip(1);
   }
 }
@@ -205,7 +229,9 @@ function learnSignature(run: ModelRun, inputs: readonly ValueInfo[], outputs: re
   run.result.outputs = outputs.map((v) => ({ ...v, dims: v.dims && [...v.dims] }));
   run.batches = batchable(inputs, run.source.fixed) ? [...config.batches] : config.batches.filter((b) => b === 1);
   const dropped = config.batches.length - run.batches.length;
-  progress.add(-dropped * run.pending); // the unit loading now and those to come count fewer cells
+  const units = plan(run.source, config).flatMap((g) => g.units);
+  const counted = units.filter((u) => u.emit).length + (units.some((u) => !u.emit) ? 1 : 0);
+  progress.add(-dropped * counted);
 }
 
 /** done/total cells, reported when a cell starts and when it ends (or is given up). */

@@ -39,17 +39,18 @@ describe('npm run compare arguments', () => {
 test('the table prints every row, errors in the last column, and the recommendation', () => {
   const row = { variant: 'fp32', backend: 'wasm', threads: 1, batch: 1, bytes: 2048, loadMs: { cold: 12.5, warm: 3 }, firstMs: 4, p50Ms: 0.5, p95Ms: 0.9, perSecond: 2000, runs: 20, agreement: { maxAbsDiff: 0, cosine: 1, top1: 1 }, quality: { kind: 'accuracy', accuracy: 0.969, samples: 2000, confusion: [] } };
   const failed = { ...row, backend: 'webgpu', threads: 0, loadMs: { cold: null, warm: null }, firstMs: null, p50Ms: null, p95Ms: null, perSecond: null, agreement: null, quality: undefined, error: { code: 'backend-unavailable', message: 'no adapter' } };
+  const failed2 = { ...failed, batch: 16 };
   const report = {
     schema: 'edge-infer-lab/1', createdAt: '', stopped: false, config: {},
     device: { userAgent: '', hardwareConcurrency: 2, crossOriginIsolated: true, wasmThreads: 1, webgpu: { available: false, reason: 'no adapter' }, webnn: false },
-    models: [{ model: 'digits', bundled: true, inputs: [], outputs: [], rows: [row, failed], recommendation: { text: 'fp32 on wasm (1 thread)' } }],
+    models: [{ model: 'digits', bundled: true, inputs: [], outputs: [], rows: [row, failed, failed2], recommendation: { text: 'fp32 on wasm (1 thread)' } }],
   } as unknown as LabReport;
   const lines: string[] = [];
   printTable(report, (l: string) => lines.push(l));
   const text = lines.join('\n');
   expect(text).toMatch(/^device: 2 cores, WASM threads 1, WebGPU none \(no adapter\), WebNN no/);
-  expect(lines.filter((l) => /^fp32 /.test(l))).toHaveLength(2);
+  expect(lines.filter((l) => /^fp32 /.test(l))).toHaveLength(1);
   expect(text).toMatch(/acc 96\.90%/);
-  expect(text).toMatch(/backend-unavailable: no adapter/);
+  expect(lines.filter((l) => l === 'not measured on webgpu: no adapter')).toHaveLength(1);
   expect(text).toMatch(/→ fp32 on wasm \(1 thread\)/);
 });
