@@ -16,16 +16,17 @@ export function probeFeeds(inputs: readonly ValueInfo[], seed = 1): Record<strin
     const dims = (input.dims ?? [1]).map((d) => (typeof d === 'number' && d >= 0 ? d : 1));
     const size = dims.reduce((a, b) => a * b, 1);
     if (size > MAX_ELEMENTS) return undefined;
-    Object.defineProperty(feeds, input.name, { value: { dtype: input.dtype, dims, data: filled(input.dtype, size, random) }, enumerable: true });
+    Object.defineProperty(feeds, input.name, { value: { dtype: input.dtype, dims, data: seededData(input.dtype, size, random) }, enumerable: true });
   }
   return feeds;
 }
 
-function filled(dtype: Tensor['dtype'], size: number, random: () => number): TypedArray {
+/** `size` values of `dtype`: floats drawn from `random` in [0, 1), integers and booleans zero. */
+export function seededData(dtype: Tensor['dtype'], size: number, random: () => number): TypedArray {
   switch (dtype) {
     case 'float32': return Float32Array.from({ length: size }, random);
     case 'float64': return Float64Array.from({ length: size }, random);
-    case 'float16': return new Uint16Array(size).fill(0x3800); // 0.5
+    case 'float16': return Uint16Array.from({ length: size }, () => halfBits(random()));
     case 'int8': return new Int8Array(size);
     case 'uint8': case 'bool': return new Uint8Array(size);
     case 'int16': return new Int16Array(size);
@@ -35,4 +36,13 @@ function filled(dtype: Tensor['dtype'], size: number, random: () => number): Typ
     case 'int64': return new BigInt64Array(size);
     case 'uint64': return new BigUint64Array(size);
   }
+}
+
+/** IEEE half bits of a value in [0, 1) (rounded; tiny values flush to zero). */
+export function halfBits(value: number): number {
+  if (!(value >= 2 ** -14)) return 0;
+  let exponent = Math.floor(Math.log2(value));
+  let fraction = Math.round((value / 2 ** exponent - 1) * 1024);
+  if (fraction === 1024) [exponent, fraction] = [exponent + 1, 0];
+  return ((exponent + 15) << 10) | fraction;
 }

@@ -1,8 +1,9 @@
 // The inputs of a lab cell: rows of the source's samples (round-robin to fill the batch) plus its fixed inputs, or
 // values made from the signature. Every cell of a model at one batch size gets the same inputs, so outputs compare.
-import type { Dtype, Tensor, TypedArray, ValueInfo } from '../../src/index.js';
+import type { Tensor, TypedArray, ValueInfo } from '../../src/index.js';
 import { DTYPES } from '../../src/tensor.js';
 import { mulberry32 } from '../../src/random.js';
+import { seededData } from '../../src/probe-feeds.js';
 import type { LAB_ERROR_CODES, LabModelSource } from './types.js';
 
 export type LabErrorCode = (typeof LAB_ERROR_CODES)[number];
@@ -94,30 +95,5 @@ function tile(samples: Tensor, rows: number): Tensor {
 function generated(input: ValueInfo, rows: number, seed: number): Tensor {
   const dims = input.dims === null ? [rows] : input.dims.map((d, i) => (i === 0 ? rows : isFree(d) ? 1 : (d as number)));
   const size = dims.reduce((a, b) => a * b, 1);
-  return { dtype: input.dtype, dims, data: filled(input.dtype, size, mulberry32(seed >>> 0)) };
-}
-
-function filled(dtype: Dtype, size: number, random: () => number): TypedArray {
-  switch (dtype) {
-    case 'float32': return Float32Array.from({ length: size }, random);
-    case 'float64': return Float64Array.from({ length: size }, random);
-    case 'float16': return Uint16Array.from({ length: size }, () => halfBits(random()));
-    case 'int8': return new Int8Array(size);
-    case 'uint8': case 'bool': return new Uint8Array(size);
-    case 'int16': return new Int16Array(size);
-    case 'uint16': return new Uint16Array(size);
-    case 'int32': return new Int32Array(size);
-    case 'uint32': return new Uint32Array(size);
-    case 'int64': return new BigInt64Array(size);
-    case 'uint64': return new BigUint64Array(size);
-  }
-}
-
-/** IEEE half bits of a value in [0, 1) (rounded; tiny values flush to zero). */
-export function halfBits(value: number): number {
-  if (!(value >= 2 ** -14)) return 0;
-  let exponent = Math.floor(Math.log2(value));
-  let fraction = Math.round((value / 2 ** exponent - 1) * 1024);
-  if (fraction === 1024) [exponent, fraction] = [exponent + 1, 0];
-  return ((exponent + 15) << 10) | fraction;
+  return { dtype: input.dtype, dims, data: seededData(input.dtype, size, mulberry32(seed >>> 0)) };
 }

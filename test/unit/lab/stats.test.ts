@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { Tensor } from '../../../src/index.js';
 import { agreement, classifierOutput, halfToNumber, percentile, settled } from '../../../demo/lab/stats.js';
-import { halfBits } from '../../../demo/lab/inputs.js';
+import { halfBits } from '../../../src/probe-feeds.js';
 
 const f32 = (dims: number[], values: number[]): Tensor => ({ dtype: 'float32', dims, data: Float32Array.from(values) });
 
