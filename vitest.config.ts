@@ -32,7 +32,12 @@ export default mergeConfig(
         },
         {
           extends: true,
-          test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 120_000 },
+          // After the browser tests, not beside them: e2e files start their own Chromium and dev server (the lab
+          // measures for minutes), which would starve the browser tests' timing checks on a small CI machine.
+          test: {
+            name: 'e2e', include: ['test/e2e/**/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 120_000,
+            sequence: { groupOrder: 1 },
+          },
         },
       ],
     },

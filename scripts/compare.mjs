@@ -74,6 +74,8 @@ try {
   }, args.config);
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   if (problems.length > 0) throw new Error(`the report does not match its schema: ${problems.join('; ')}`);
+  const unknown = (args.config.models ?? []).filter((id) => !report.models.some((m) => m.model === id));
+  if (unknown.length > 0) throw Object.assign(new Error(`not in the manifest: ${unknown.join(', ')}`), { code: 'model-unknown', exit: 2 });
   printTable(report, (line) => console.log(line));
   if (args.json) writeFileSync(args.json, json);
   if (args.csv) writeFileSync(args.csv, csv);

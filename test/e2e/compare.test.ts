@@ -69,12 +69,13 @@ test('a generated model: quantized, compared on wasm, table printed, JSON and CS
   expect(readFileSync(csv, 'utf8').trim().split('\n')).toHaveLength(1 + rows.length);
 });
 
-test('a file that is not ONNX, a model with string inputs, a missing file: exit 2 with the code', async () => {
-  const [notOnnx, strings, missing] = await Promise.all([
-    compare('--model', join(dir, 'notes.onnx'), '--backends', 'wasm-1'),
-    compare('--model', join(dir, 'strings.onnx'), '--backends', 'wasm-1', '--batches', '1', '--runs', '3-3'),
-    compare('--model', join(dir, 'absent.onnx')),
-  ]);
+test('a file that is not ONNX, a model with string inputs, a missing file, an unknown bundled model: exit 2 with the code', async () => {
+  // One at a time: each starts a dev server and a Chromium.
+  const notOnnx = await compare('--model', join(dir, 'notes.onnx'), '--backends', 'wasm-1');
+  const strings = await compare('--model', join(dir, 'strings.onnx'), '--backends', 'wasm-1', '--batches', '1', '--runs', '3-3');
+  const missing = await compare('--model', join(dir, 'absent.onnx'));
+  const unknown = await compare('--models', 'digitz', '--backends', 'wasm-1');
+  expect([unknown.code, unknown.err]).toEqual([2, expect.stringMatching(/^error model-unknown: not in the manifest: digitz/m)]);
   expect([notOnnx.code, notOnnx.err]).toEqual([2, expect.stringMatching(/^error not-onnx: .*notes\.onnx/m)]);
   expect([strings.code, strings.err]).toEqual([2, expect.stringMatching(/^error inputs-unsupported: .*string/m)]);
   expect([missing.code, missing.err]).toEqual([2, expect.stringMatching(/^error file-not-found: .*absent\.onnx does not exist/m)]);

@@ -57,7 +57,8 @@ test('compares digits as fp32 and int8 on WASM: numbers in every cell, a recomme
   }
   expect(rows.map((r) => r.bytes)).toEqual(['796 KiB', '201 KiB', '201 KiB']);
   const recommendation = await page.locator('.model-result[data-model="digits"] .recommendation').textContent();
-  expect(recommendation).toMatch(/^(fp32|int8-dynamic|int8-weights) on wasm \(1 thread\): .*agreement/);
+  // Which variant wins depends on this machine's timings; the line says what the pick gives or why int8 lost.
+  expect(recommendation).toMatch(/^(int8-dynamic|int8-weights) on wasm \(1 thread\): 25% of the bytes, [\d.]+× the fp32 latency, 100% top-1 agreement$|^fp32 on wasm \(1 thread\): int8-.* (slower|missed)/);
   expect(await page.locator('.model-result[data-model="digits"] tr.pick').count()).toBe(1);
   // Charts: uPlot canvases for latency and size, the confusion heat map as a table of 10 × 10 counts summing to the samples.
   expect(await page.locator('[data-chart="latency"] canvas').count()).toBeGreaterThan(0);
