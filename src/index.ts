@@ -5,6 +5,7 @@ export { EdgeInferError, isEdgeInferError, type ErrorCode, type SerializedError 
 export { DEFAULTS, type Backend, type BackendProbeOptions, type ResolvedRuntimeOptions, type RuntimeOptions, type StorageOptions } from './options.js';
 export type { CachedModelInfo } from './store/store.js';
 export type { Precision } from './store/manifest.js';
+export type { Assignment } from './store/rollout.js';
 export type { CacheStats } from './cache/output-cache.js';
 export type { BatchingOptions, CacheOptions, ResolvedBatchingOptions, ResolvedCacheOptions, ServingOptions } from './serving/options.js';
 export type { ServingInfo } from './serving/serving.js';

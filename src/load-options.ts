@@ -7,6 +7,7 @@ import { MAX_MODEL_BYTES, type Precision } from './store/manifest.js';
 import type { LoadEvent, LoadRequest } from './rpc/protocol.js';
 import { DTYPES, isTypedArray, type Tensor } from './tensor.js';
 import { checkMonitor, type MonitorOptions } from './monitor/options.js';
+import { checkUnitId } from './store/rollout.js';
 
 /** A model to load: a URL (cached and verified when `sha256` is given), or its bytes. */
 export type LoadSource =
@@ -31,8 +32,14 @@ export type LoadSource =
 export interface LoadOptions extends ServingOptions {
   /** Manifest to look the id up in (for `load('<id>')`). @defaultValue the runtime's `manifest` option */
   manifest?: string;
-  /** Pin a version instead of following the manifest's current one. */
+  /** Pin a version instead of following the manifest's current one (or its rollout). */
   version?: string;
+  /**
+   * The rollout unit for a manifest `rollout` (loads by id only): an id the app chooses (e.g. an account id) so a
+   * unit gets the same version on every device. At most 256 characters.
+   * @defaultValue a random install id the SDK keeps in IndexedDB
+   */
+  unitId?: string;
   /**
    * Which file of a manifest model to load: `'fp32'`, `'int8'` (the variant made for the backend in use), or
    * `'auto'`: the int8 variant the manifest recommends for that backend, else fp32.
@@ -80,6 +87,7 @@ export function toLoadRequest(
     throw invalid(`precision must be 'auto', 'fp32' or 'int8', got ${shown(options.precision)}`);
   }
   if (options.warmup !== undefined && typeof options.warmup !== 'boolean') throw invalid(`warmup must be a boolean, got ${shown(options.warmup)}`);
+  const unitId = options.unitId === undefined ? undefined : checkUnitId(options.unitId);
   const backends = options.backend ? [options.backend] : runtime.backends;
   const feeds = options.probeFeeds === undefined ? undefined : checkProbeFeeds(options.probeFeeds, invalid);
   const monitor = options.monitor === undefined ? undefined : checkMonitor(options.monitor, typeof source === 'string').request;
@@ -100,7 +108,7 @@ export function toLoadRequest(
       ...(options.version ? { version: options.version } : {}),
       ...(options.precision ? { precision: options.precision } : {}),
     };
-    return { request: { id: source, source: kind, ...choice }, moved: [] };
+    return { request: { id: source, source: kind, ...choice, ...(unitId ? { unitId } : {}) }, moved: [] };
   }
   if (typeof source !== 'object' || source === null) throw invalid(`expected a model id, { url } or { bytes }, got ${source === null ? 'null' : typeof source}`);
   for (const key of ['id', 'version'] as const) {

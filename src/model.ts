@@ -12,6 +12,7 @@ import type { BackendChoice, BatchPolicy, LoadReply, LoadSourceKind, RunOutcome,
 import { setOwn } from './own.js';
 import { ModelMonitor } from './monitor/monitor.js';
 import { probeFeeds } from './probe-feeds.js';
+import type { Assignment } from './store/rollout.js';
 
 export interface RunOptions {
   /**
@@ -92,6 +93,8 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
   readonly fallbackReason: string | undefined;
   /** The manifest or cache version, when the model was loaded by id or with a sha256. */
   readonly version: string | undefined;
+  /** For a model loaded by id from a manifest: which version its rollout chose and why; undefined otherwise. */
+  readonly assignment: Assignment | undefined;
   /** Where the bytes came from: `'network'`, `'cache'` (IndexedDB) or `'bytes'` (passed in). */
   readonly source: LoadSourceKind;
   /** Whether the verified bytes are in the IndexedDB cache for the next load. */
@@ -128,6 +131,7 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
     this.id = id;
     this.handle = reply.handle;
     this.version = reply.version;
+    this.assignment = reply.assignment && Object.freeze({ ...reply.assignment });
     this.source = reply.source;
     this.cached = reply.cached;
     this.inputs = Object.freeze(reply.inputs.map((v) => Object.freeze({ ...v, dims: v.dims && Object.freeze([...v.dims]) })));

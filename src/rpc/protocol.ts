@@ -2,6 +2,7 @@
 import type { SerializedError } from '../errors.js';
 import type { Backend } from '../options.js';
 import type { Precision } from '../store/manifest.js';
+import type { Assignment } from '../store/rollout.js';
 import type { GpuAdapterFacts } from '../worker/backend.js';
 import type { BuildName } from '../worker/ort-builds.js';
 import type { CachedModelInfo } from '../store/store.js';
@@ -40,7 +41,10 @@ export interface LoadRequest {
     | { kind: 'bytes'; bytes: ArrayBuffer }
     /** Without sha256 the bytes cannot be verified, so they are not cached. */
     | { kind: 'url'; url: string; sha256?: string; size?: number; version?: string }
-    | { kind: 'manifest'; manifest: string; version?: string; precision?: Precision };
+    /** `rollback`: set by the worker when it retries a failed variant on stable (the reason). */
+    | { kind: 'manifest'; manifest: string; version?: string; precision?: Precision; rollback?: string };
+  /** The rollout unit the app chose; absent: the install id. */
+  unitId?: string;
   /** Backends to try in order, or `auto`: the fastest measured on this device (see worker/choose.ts). */
   backends: readonly Backend[] | 'auto';
   /** How `auto` measures; ignored for a list. */
@@ -107,7 +111,7 @@ export type LoadEvent =
   | { type: 'verify'; id: string }
   | { type: 'cached'; id: string; bytes: number }
   | { type: 'ready'; id: string; version: string | undefined; source: LoadSourceKind; cached: boolean; backend: Backend }
-  | { type: 'warning'; id: string; code: 'quota-exceeded' | 'storage-failed' | 'cache-corrupt' | 'update-failed' | 'monitor-off'; message: string };
+  | { type: 'warning'; id: string; code: 'quota-exceeded' | 'storage-failed' | 'cache-corrupt' | 'update-failed' | 'monitor-off' | 'rolled-back'; message: string };
 
 export interface StorageUsage {
   /** Bytes of model data this runtime keeps in IndexedDB (partial downloads included). */
@@ -140,6 +144,8 @@ export interface LoadReply {
   loadMs: number;
   /** The profile the worker monitors the model with, or why it does not (the model then runs unmonitored). */
   monitor?: { profile: Profile; windowSize: number } | { off: string };
+  /** For loads by id from a manifest: the version chosen and why. */
+  assignment?: Assignment;
 }
 
 export interface RunReply {

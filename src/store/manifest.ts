@@ -1,5 +1,6 @@
 import { EdgeInferError } from '../errors.js';
 import { isSha256Hex } from './integrity.js';
+import { assign, bucketOf, checkRollout, type Assignment, type Rollout } from './rollout.js';
 
 /** One file the runtime can fetch, verify and cache. */
 export interface ModelFile {
@@ -33,6 +34,8 @@ export interface ManifestModel {
   variants?: ManifestVariant[];
   /** The drift-monitoring reference profile made from this version (see `edge-infer profile`), verified like weights. */
   profile?: { file: string; bytes: number; sha256: string };
+  /** Which of this id's versions each unit gets (at most one entry per id carries it; see store/rollout.ts). */
+  rollout?: Rollout;
 }
 
 export interface Manifest {
@@ -71,7 +74,21 @@ export function parseManifest(value: unknown, url: string): Manifest {
       checkFile(v, at, url, fail);
     });
   });
+  checkRollouts(models, fail);
   return value as Manifest;
+}
+
+/** At most one rollout per id, naming only versions listed for that id. */
+function checkRollouts(models: ManifestModel[], fail: (what: string) => never): void {
+  const versions = new Map<string, Set<string>>();
+  for (const m of models) versions.set(m.id, (versions.get(m.id) ?? new Set()).add(m.version));
+  const ruled = new Map<string, number>();
+  models.forEach((m, i) => {
+    if (m.rollout === undefined) return;
+    if (ruled.has(m.id)) fail(`models[${i}].rollout: model "${m.id}" already has a rollout at models[${ruled.get(m.id)}]; give it once per id`);
+    ruled.set(m.id, i);
+    checkRollout(m.rollout, `models[${i}].rollout`, versions.get(m.id)!, fail);
+  });
 }
 
 function checkFile(f: { file: string; bytes: unknown; sha256: unknown }, where: string, base: string, fail: (what: string) => never): void {
@@ -95,6 +112,28 @@ export function findModel(manifest: Manifest, id: string, url: string): Manifest
     throw new EdgeInferError('model-unknown', `model "${id}" is not in manifest ${url} (it lists: ${known})`, { model: id, url });
   }
   return entry;
+}
+
+/** A manifest entry chosen for a load, with the assignment that chose it. */
+export interface Selected {
+  entry: ManifestModel;
+  assignment: Assignment;
+  /** The stable entry to fall back to when `entry` is a variant. */
+  stable?: ManifestModel;
+}
+
+/**
+ * The entry `unit` gets. With a rollout on the id: the version its bucket falls in. Without one: the first entry
+ * listed for the id (several entries without a rollout: the first wins, as before rollouts existed).
+ */
+export function selectModel(manifest: Manifest, id: string, unit: string, url: string): Selected {
+  const first = findModel(manifest, id, url);
+  const rollout = manifest.models.find((m) => m.id === id && m.rollout)?.rollout;
+  if (!rollout) return { entry: first, assignment: { version: first.version, arm: 'stable' } };
+  const { version, arm } = assign(rollout, bucketOf(rollout.salt ?? '', id, unit));
+  const byVersion = (v: string) => manifest.models.find((m) => m.id === id && m.version === v)!;
+  const entry = byVersion(version);
+  return { entry, assignment: { version, arm }, ...(arm === 'variant' ? { stable: byVersion(rollout.stable) } : {}) };
 }
 
 export function fileOf(entry: ManifestModel, manifestUrl: string): ModelFile {

@@ -1,7 +1,8 @@
 import { EdgeInferError } from '../errors.js';
 import { download } from './download.js';
 import type { Emit, ModelLoader } from './loader.js';
-import { baseVersion, findModel, parseManifest, type Manifest, type ManifestModel, type ModelFile } from './manifest.js';
+import { baseVersion, parseManifest, selectModel, type Manifest, type ManifestModel, type ModelFile } from './manifest.js';
+import type { Assignment } from './rollout.js';
 
 type Pick = (entry: ManifestModel) => ModelFile;
 import type { ModelStore } from './store.js';
@@ -21,32 +22,40 @@ export class ManifestResolver {
     private readonly retry: { retries: number; backoffMs: number },
   ) {}
 
-  /** `pick` turns a manifest entry into the file to load (fp32 or an int8 variant). */
-  async resolve(url: string, id: string, version: string | undefined, signal: AbortSignal, pick: Pick): Promise<{ file: ModelFile; stale: boolean }> {
+  /**
+   * `pick` turns a manifest entry into the file to load (fp32 or an int8 variant); `unit` is the rollout unit. The
+   * cached manifest decides as the fetched one would, so the arm stays the same offline.
+   */
+  async resolve(url: string, id: string, version: string | undefined, signal: AbortSignal, pick: Pick, unit: string): Promise<Resolved> {
     const cached = await this.cachedManifest(url);
-    if (version !== undefined) return { file: await this.pinned(url, id, version, cached, signal, pick), stale: false };
-    const entry = cached?.models.find((m) => m.id === id);
-    const file = entry && pick(entry);
-    if (file && (await this.store.get(id, file.version).catch(() => undefined))?.complete) return { file, stale: true };
+    if (version !== undefined) return { file: await this.pinned(url, id, version, cached, signal, pick), stale: false, assignment: { version, arm: 'pinned' } };
+    const chosen = cached && tryOr(() => selectModel(cached, id, unit, url));
+    const file = chosen && pick(chosen.entry);
+    const result = (f: ModelFile, c: ReturnType<typeof selectModel>, stale: boolean): Resolved => ({
+      file: f, stale, assignment: c.assignment, ...(c.stable ? { stable: c.stable.version } : {}),
+    });
+    if (file && (await this.store.get(id, file.version).catch(() => undefined))?.complete) return result(file, chosen, true);
     let manifest: Manifest;
     try {
       manifest = await this.fetchManifest(url, signal);
     } catch (error) {
       if (!file || (error as EdgeInferError).code === 'aborted') throw error;
-      return { file, stale: true }; // offline, but the cached manifest knows the model
+      return result(file, chosen, true); // offline, but the cached manifest knows the model
     }
-    return { file: pick(findModel(manifest, id, url)), stale: false };
+    const fresh = selectModel(manifest, id, unit, url);
+    return result(pick(fresh.entry), fresh, false);
   }
 
   /** Checks the manifest for a newer version of `id` and caches it; at most one check per model at a time. */
-  refresh(url: string, served: ModelFile, pick: Pick, emit: Emit): Promise<void> {
+  refresh(url: string, served: ModelFile, pick: Pick, emit: Emit, unit: string): Promise<void> {
     const { id } = served;
     const key = `${url}#${id}`;
     const running = this.updates.get(key);
     if (running) return running;
     const update = (async () => {
       const signal = new AbortController().signal;
-      const entry = findModel(await this.fetchManifest(url, signal), id, url);
+      // The same unit as the load: a variant is never swapped for stable (or back) unless the rollout moved it.
+      const { entry } = selectModel(await this.fetchManifest(url, signal), id, unit, url);
       if (entry.version === baseVersion(served.version)) return;
       await this.loader.get(pick(entry), signal, () => undefined);
       const old = await this.store.get(id, served.version);
@@ -65,9 +74,10 @@ export class ManifestResolver {
     if (inCache) return pick(inCache);
     let current: string | undefined;
     try {
-      const entry = findModel(await this.fetchManifest(url, signal), id, url);
-      if (entry.version === version) return pick(entry);
-      current = entry.version;
+      const manifest = await this.fetchManifest(url, signal);
+      const entry = manifest.models.find((m) => m.id === id && m.version === version);
+      if (entry) return pick(entry);
+      current = manifest.models.filter((m) => m.id === id).map((m) => m.version).join(', ') || undefined;
     } catch (error) {
       if ((error as EdgeInferError).code === 'aborted') throw error;
     }
@@ -104,6 +114,23 @@ export class ManifestResolver {
     const manifest = parseManifest(value, url);
     await this.store.putManifest(url, manifest).catch(() => undefined);
     return manifest;
+  }
+}
+
+export interface Resolved {
+  file: ModelFile;
+  /** Served from the cache without asking the network: worth a background refresh. */
+  stale: boolean;
+  assignment: Assignment;
+  /** The rollout's stable version, when `file` is a variant (to fall back to). */
+  stable?: string;
+}
+
+function tryOr<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch {
+    return undefined;
   }
 }
 

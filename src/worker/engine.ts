@@ -68,7 +68,24 @@ export class Engine {
     return builds;
   }
 
+  /**
+   * Loads a model. A rollout variant that fails to download, verify or load is retried at once on the rollout's
+   * stable version, and the reply's assignment says `rolled-back` with the failure.
+   */
   async load(request: LoadRequest, emit: (event: LoadEvent) => void = () => undefined): Promise<LoadReply> {
+    try {
+      return await this.loadOnce(request, emit);
+    } catch (error) {
+      const assignment = this.sources?.assignmentOf(request);
+      const code = (error as EdgeInferError).code;
+      if (request.source.kind !== 'manifest' || assignment?.arm !== 'variant' || !assignment.stable || !ROLLBACK_CODES.has(code)) throw error;
+      const reason = `${code}: ${(error as Error).message}`;
+      emit({ type: 'warning', id: request.id, code: 'rolled-back', message: `variant ${assignment.version} of "${request.id}" failed, loading stable ${assignment.stable}: ${reason}` });
+      return this.loadOnce({ ...request, source: { ...request.source, version: assignment.stable, rollback: reason } }, emit);
+    }
+  }
+
+  private async loadOnce(request: LoadRequest, emit: (event: LoadEvent) => void): Promise<LoadReply> {
     const start = performance.now();
     const controller = new AbortController();
     this.loads.set(request.requestId, controller);
@@ -115,6 +132,7 @@ export class Engine {
         sha256: fetched.sha256,
         loadMs: performance.now() - start,
         ...(watched ? { monitor: watched } : {}),
+        ...assignmentOf(this.storage, request),
       };
     } finally {
       this.loads.delete(request.requestId);
@@ -215,6 +233,18 @@ export class Engine {
     if (!entry) throw new EdgeInferError('model-disposed', `model handle ${handle} was disposed or never loaded`);
     return entry;
   }
+}
+
+/** Failures of a variant's file or session that stable may not share; aborts and bad options are not among them. */
+const ROLLBACK_CODES = new Set<string | undefined>([
+  'model-fetch-failed', 'model-unavailable-offline', 'integrity-mismatch', 'model-invalid', 'backend-unavailable', 'storage-failed',
+]);
+
+function assignmentOf(sources: ModelSources, request: LoadRequest): Pick<LoadReply, 'assignment'> {
+  const a = sources.assignmentOf(request);
+  if (!a) return {};
+  const { stable: _, ...assignment } = a;
+  return { assignment };
 }
 
 /** One run before the load resolves. A model that rejects made-up inputs is simply not warmed (pass `probeFeeds`). */

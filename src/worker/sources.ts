@@ -3,7 +3,9 @@ import type { Fetched } from '../store/loader.js';
 import { ModelLoader } from '../store/loader.js';
 import { autoForms, chooseFile, profileFileOf, type FileChoice, type ManifestModel } from '../store/manifest.js';
 import { checkOrigin } from '../store/origins.js';
-import { ManifestResolver } from '../store/resolve.js';
+import { ManifestResolver, type Resolved } from '../store/resolve.js';
+import { InstallId } from '../store/install-id.js';
+import type { Assignment } from '../store/rollout.js';
 import type { Backend } from '../options.js';
 import { keyOf } from '../store/space.js';
 import { sha256Hex } from '../store/integrity.js';
@@ -20,11 +22,32 @@ export class ModelSources {
   private readonly resolver: ManifestResolver;
   /** Files already fetched for a load request, so trying a second backend reuses the same bytes. */
   private readonly requests = new WeakMap<LoadRequest, Map<string, Promise<Sourced>>>();
+  /** What the manifest chose for each load request (the latest resolve wins; they agree within one load). */
+  private readonly chosen = new WeakMap<LoadRequest, Resolved>();
+  private readonly install: InstallId;
 
   constructor(private readonly config: StorageConfig) {
     this.store = new ModelStore(config.dbName);
     this.loader = new ModelLoader(this.store, { maxBytes: config.maxBytes, chunkBytes: config.chunkBytes, retries: config.retries, backoffMs: config.retryDelayMs });
     this.resolver = new ManifestResolver(this.store, this.loader, { retries: config.retries, backoffMs: config.retryDelayMs });
+    this.install = new InstallId(config.dbName);
+  }
+
+  /** The assignment of a manifest load, once resolved; a retry on stable says `rolled-back` with the reason. */
+  assignmentOf(request: LoadRequest): (Assignment & { stable?: string }) | undefined {
+    const resolved = this.chosen.get(request);
+    if (!resolved || request.source.kind !== 'manifest') return undefined;
+    const { rollback } = request.source;
+    if (rollback !== undefined) return { version: resolved.assignment.version, arm: 'rolled-back', reason: rollback };
+    return { ...resolved.assignment, ...(resolved.stable ? { stable: resolved.stable } : {}) };
+  }
+
+  private async resolve(request: LoadRequest, signal: AbortSignal, pick: (entry: ManifestModel) => ReturnType<typeof chooseFile>): Promise<Resolved> {
+    const source = request.source as Extract<LoadRequest['source'], { kind: 'manifest' }>;
+    const unit = request.unitId ?? (await this.install.get());
+    const resolved = await this.resolver.resolve(source.manifest, request.id, source.version, signal, pick, unit);
+    this.chosen.set(request, resolved);
+    return resolved;
   }
 
   /**
@@ -46,7 +69,7 @@ export class ModelSources {
     const source = request.source;
     if (source.kind !== 'manifest' || (source.precision ?? 'auto') !== 'auto') return undefined;
     let forms: FileChoice[] = [];
-    await this.resolver.resolve(source.manifest, request.id, source.version, signal, (entry) => {
+    await this.resolve(request, signal, (entry) => {
       forms = autoForms(entry, backend);
       return chooseFile(entry, source.manifest, forms[0]!, backend);
     }).catch((error: unknown) => {
@@ -63,7 +86,7 @@ export class ModelSources {
     const source = request.source;
     if (source.kind !== 'manifest') return undefined;
     let named: ReturnType<typeof profileFileOf>;
-    await this.resolver.resolve(source.manifest, request.id, source.version, signal, (entry) => {
+    await this.resolve(request, signal, (entry) => {
       named = profileFileOf(entry, source.manifest);
       if (named) checkOrigin(named.url, this.config.allowedOrigins, `the profile of model "${entry.id}" in the manifest is on`);
       return named ?? chooseFile(entry, source.manifest, 'fp32', 'wasm'); // a cached profile needs no request
@@ -94,11 +117,11 @@ export class ModelSources {
         checkOrigin(file.url, allowed, `model "${entry.id}" in the manifest is on`);
         return file;
       };
-      const { file, stale } = await this.resolver.resolve(source.manifest, id, source.version, signal, pick);
+      const { file, stale } = await this.resolve(request, signal, pick);
       const fetched = await this.loader.get(file, signal, emit);
       // Check for a newer version in the background, unless the browser knows it is offline.
       if (stale && fetched.source === 'cache' && globalThis.navigator?.onLine !== false) {
-        void this.resolver.refresh(source.manifest, file, pick, emit);
+        void this.resolver.refresh(source.manifest, file, pick, emit, request.unitId ?? (await this.install.get()));
       }
       return { ...fetched, version: file.version, sha256: file.sha256 };
     } catch (error) {
