@@ -211,9 +211,8 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
     const tensors = validateFeeds(this.id, this.inputs, feeds);
     const move = options.transfer === true;
     let pending: PendingEntry | undefined;
-    if (warm) {
-      // neither a lookup nor a bypass: the warm-up is not the app's
-    } else if (this.cache && (options.cache ?? this.serving.cache) && this.host.alive(this.generation)) {
+    // The warm-up is not the app's: neither a cache lookup nor a bypass, nothing recorded.
+    if (!warm && this.cache && (options.cache ?? this.serving.cache) && this.host.alive(this.generation)) {
       const found = this.cache.lookup(tensors);
       this.host.telemetry?.recordCache(this, found.hit);
       if (found.hit) {
@@ -221,7 +220,7 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
         return this.result({ outputs: found.outputs as TypedOutputs<O>, backend: this.backend, inferenceMs: 0, fromCache: true, batchSize: 0 });
       }
       pending = found.pending;
-    } else {
+    } else if (!warm) {
       this.cache?.bypass();
     }
     const byName: Record<string, Tensor> = {};

@@ -1,6 +1,7 @@
 // One variant on one backend: its loads (cold from the network, warm from IndexedDB) and its timed runs at one
 // batch size. Times are what an app waits for: performance.now() around `await model.run(feeds)`.
 import { EdgeInferError, isEdgeInferError, type Backend, type LoadEvent, type Model, type Runtime, type Tensor } from '../../src/index.js';
+import { sha256Hex } from '../../src/store/integrity.js';
 import { LabError } from './inputs.js';
 import { settled, percentile } from './stats.js';
 import type { LabConfig, LabRow, VariantFile } from './types.js';
@@ -27,7 +28,7 @@ export async function loadVariant(runtime: Runtime, backend: Backend, id: string
     return { ...(await coldWarm(runtime, backend, id, file.url, file.sha256, file.bytes, online, onProgress)), via: 'url' };
   }
   if (!file.data) throw new LabError('not-onnx', `variant ${file.variant} of "${id}" has neither a URL nor bytes`);
-  const sha256 = await digest(file.data);
+  const sha256 = globalThis.crypto?.subtle ? await sha256Hex(file.data) : undefined; // none outside a secure context
   const url = sha256 ? URL.createObjectURL(new Blob([file.data as Uint8Array<ArrayBuffer>])) : undefined;
   try {
     if (url) return { ...(await coldWarm(runtime, backend, id, url, sha256, file.data.byteLength, true, onProgress)), via: 'blob' };
@@ -64,12 +65,6 @@ async function reachable(url: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-async function digest(data: Uint8Array): Promise<string | undefined> {
-  if (!globalThis.crypto?.subtle) return undefined; // not a secure context
-  const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>));
-  return Array.from(hash, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 export interface Measured {

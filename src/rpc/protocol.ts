@@ -166,7 +166,7 @@ export interface BatchPolicy {
 }
 
 export interface WorkerApi {
-  /** `runs`: the port `run` and `runMany` travel on (rpc/run-port.ts), kept apart from comlink for speed. */
+  /** Runs travel beside comlink on the same channel (rpc/run-port.ts), as arrays, for speed. */
   init(config: InitConfig): Promise<WorkerEnv>;
   /** Answers as soon as the worker's event loop is free: the liveness check. */
   ping(): Promise<void>;

@@ -1,14 +1,10 @@
 // The rollout unit of a browser profile when the app passes no `unitId`: random, made once, kept in IndexedDB
 // beside the model store (`<dbName>-install`, key 'id'). Never derived from the user or the device.
-import { get, update } from 'idb-keyval';
+import { update } from 'idb-keyval';
+import { randomHex128 } from '../random.js';
 import { openStore } from './db.js';
 
 const ID = /^[0-9a-f]{32}$/;
-
-function randomId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 /**
  * The install id (128 random bits, hex). `update` runs in one transaction, so two tabs racing on first use agree.
@@ -25,12 +21,12 @@ export class InstallId {
   }
 
   private async read(): Promise<string> {
-    const fresh = randomId();
+    const fresh = randomHex128();
+    let id = fresh;
     try {
-      const store = openStore(`${this.dbName}-install`);
-      await update('id', (old) => (typeof old === 'string' && ID.test(old) ? old : fresh), store);
-      const stored = await get<string>('id', store);
-      return typeof stored === 'string' && ID.test(stored) ? stored : fresh;
+      // The updater sees what the transaction read: the id kept, or none yet (then `fresh` is written and kept).
+      await update('id', (old) => (id = typeof old === 'string' && ID.test(old) ? old : fresh), openStore(`${this.dbName}-install`));
+      return id;
     } catch {
       return fresh;
     }

@@ -4,6 +4,7 @@
 // pipeline.ts, imported at the first record rather than at the first export: a page that hides or closes is no time
 // to start fetching a module, while a keepalive request sent from its pagehide handler still leaves.
 import { EdgeInferError, shown } from '../errors.js';
+import { randomHex128 } from '../random.js';
 import { lostInterval, tally, type Drop } from './drops.js';
 import type { Scheduler } from './exporter.js';
 import { resolveTelemetryOptions, type TelemetryOptions } from './options.js';
@@ -121,7 +122,7 @@ export function createTelemetry(options: TelemetryOptions | undefined, deps: Tel
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
   const scheduler: Scheduler = deps.scheduler ?? { setTimeout: (f, ms) => setTimeout(f, ms), clearTimeout: (h) => clearTimeout(h as number) };
-  const sessionId = resolved ? deps.sessionId ?? randomId() : '';
+  const sessionId = resolved ? deps.sessionId ?? randomHex128() : '';
   // Whether an outbox may hold batches (from an earlier session, too): then an export has work with nothing recorded.
   const outbox = deps.store !== undefined ? deps.store !== null : !!resolved?.outbox && typeof indexedDB !== 'undefined';
   const rec = resolved && createRecorder(resolved, now(), () => scheduler.setTimeout(() => void flush(), 0), () => {
@@ -278,11 +279,6 @@ function check(model: unknown, backend: boolean) {
 
 function duration(ms: unknown) {
   need(typeof ms === 'number' && ms >= 0 && ms < Infinity, 'ms, a finite number >= 0', ms);
-}
-
-function randomId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 function need(ok: boolean, expected: string, value: unknown): void {

@@ -1,5 +1,6 @@
 // `edge-infer profile`: runs reference rows through a model in onnxruntime-web (WASM, in Node) and builds its drift
 // profile with createProfile(), the same code the browser API runs. No Node API here: cli.ts reads and writes files.
+import { sha256Hex } from '../store/integrity.js';
 import { EdgeInferError, shown } from '../errors.js';
 import { createProfile, type CreateProfileOptions } from '../monitor/create-profile.js';
 import type { Profile } from '../monitor/profile-types.js';
@@ -134,11 +135,6 @@ function constantRows(info: ValueInfo, value: number, rows: number): Tensor {
   if (data instanceof BigInt64Array || data instanceof BigUint64Array) data.fill(BigInt(value) as never);
   else data.fill(value);
   return { dtype: info.dtype, dims: [rows, ...dims], data };
-}
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** A profile as JSON text: two-space indents, arrays of numbers on one line (edges, shares, thresholds). */
