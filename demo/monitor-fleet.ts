@@ -1,6 +1,8 @@
 // The receiver part's monitoring tables: drift per model and feature (latest score, alerts, the feature's bins summed
-// over every device) and outcomes per model, from /__otlp/summary's `drift` and `outcomes`.
+// over every device) and outcomes per model, from /__otlp/summary's `drift` and `outcomes`; and the rollout arms
+// side by side (monitor-arms.ts) where the page has a #fleet-arms element.
 import type { DriftFeature, OtlpSummary } from '../scripts/otlp-summary.js';
+import { renderArms } from './monitor-arms.js';
 import { esc, table } from './monitor-charts.js';
 
 /** Features shown per model version; the rest (no alerts, lowest scores) are counted in one line. */
@@ -38,4 +40,6 @@ export function renderFleet(s: OtlpSummary, drift: HTMLElement, outcomes: HTMLEl
     o.correct + o.wrong ? `${((100 * o.correct) / (o.correct + o.wrong)).toFixed(1)}%` : '–',
     String(o.joined), o.errorCount ? number(o.errorSum / o.errorCount) : '–',
   ]), [1, 2, 3, 4, 5]);
+  const arms = drift.ownerDocument.getElementById('fleet-arms');
+  if (arms) renderArms(s, arms);
 }

@@ -1,5 +1,5 @@
 // The controls of the monitor page's "Model monitoring" part: model, shift (changeable while streaming), strength,
-// window size, speed, Start/Stop. Subscribes to the model's drift events for the alert log and redraws a few times a
+// window size, speed, split between two versions, Start/Stop. Subscribes to the model's drift events for the alert log and redraws a few times a
 // second while the stream runs.
 import type { Model } from '../src/index.js';
 import { QualityLog, renderModel, type Alert } from './monitor-drift.js';
@@ -13,6 +13,7 @@ const strengthSelect = $<HTMLSelectElement>('m-strength');
 const custom = $<HTMLInputElement>('m-custom');
 const windowSelect = $<HTMLSelectElement>('m-window');
 const speedSelect = $<HTMLSelectElement>('m-speed');
+const splitBox = $<HTMLInputElement>('m-split');
 const startButton = $<HTMLButtonElement>('m-start');
 const stopButton = $<HTMLButtonElement>('m-stop');
 
@@ -73,9 +74,9 @@ async function start(): Promise<void> {
   alerts = [];
   qualityLog = new QualityLog();
   watched = undefined;
-  const settings = { model: modelSelect.value as ShiftModel, windowSize: Number(windowSelect.value), rowsPerSecond: Number(speedSelect.value) };
+  const settings = { model: modelSelect.value as ShiftModel, windowSize: Number(windowSelect.value), rowsPerSecond: Number(speedSelect.value), split: splitBox.checked };
   stream = new MonitorStream(settings, live, changed);
-  for (const control of [modelSelect, windowSelect, speedSelect, startButton]) control.disabled = true;
+  for (const control of [modelSelect, windowSelect, speedSelect, splitBox, startButton]) control.disabled = true;
   stopButton.disabled = false;
   stream.start();
   changed();
@@ -86,7 +87,7 @@ async function stop(): Promise<void> {
   stopButton.disabled = true;
   await stream.stop();
   draw();
-  for (const control of [modelSelect, windowSelect, speedSelect, startButton]) control.disabled = false;
+  for (const control of [modelSelect, windowSelect, speedSelect, splitBox, startButton]) control.disabled = false;
 }
 
 modelSelect.addEventListener('change', fillShifts);
@@ -97,5 +98,6 @@ window.addEventListener('pagehide', () => void stream?.stop());
 
 const query = new URLSearchParams(location.search);
 if (query.get('model')) modelSelect.value = query.get('model')!;
+if (query.has('split')) splitBox.checked = true;
 fillShifts();
 document.body.dataset.modelMonitoring = 'ready';

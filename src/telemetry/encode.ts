@@ -23,6 +23,10 @@ const METRICS = [
   ['edge_infer.drift.feature', '1'],
   ['edge_infer.outcomes', '1'],
   ['edge_infer.outcome.error', '1'],
+  ['edge_infer.rollout.rollbacks', '1'],
+  ['edge_infer.shadow.runs', '1'],
+  ['edge_infer.shadow.duration', 's'],
+  ['edge_infer.shadow.max_abs_diff', '1'],
 ] as const;
 
 /** Everything up to a metric's first data point: histograms or monotonic sums with delta temporality, or a gauge. */
@@ -70,7 +74,7 @@ function log(r: LogRecord): string {
     severity = 17;
     body = message;
     const version = r.version === undefined ? undefined : redactId(r.version);
-    attrs = { 'event.name': 'edge_infer.error', 'error.code': code, 'model.id': r.model, 'model.version': version, ...details };
+    attrs = { 'event.name': 'edge_infer.error', 'error.code': code, 'model.id': r.model, 'model.version': version, 'model.arm': r.arm, ...details };
   } else {
     attrs = r.device;
   }

@@ -13,8 +13,14 @@ export const OVERFLOW = '\u0000';
 export const INFERENCE = 0, LOAD = 1, CACHE = 2, DOWNLOAD = 3, ERRORS = 4, FALLBACKS = 5, DROPPED = 6;
 /** Monitoring: drift score per feature (gauge), drift alerts, per-window feature histograms (the profile's bins), outcomes. */
 export const DRIFT_SCORE = 7, DRIFT_ALERTS = 8, FEATURE_BINS = 9, OUTCOMES = 10, OUTCOME_ERROR = 11;
+/** Rollouts (rollout-metrics.ts): device rollbacks, shadow runs, their time and their largest difference from the served run. */
+export const ROLLBACKS = 12, SHADOW_RUNS = 13, SHADOW_DURATION = 14, SHADOW_DIFF = 15;
 
-const MODEL = ['model.id', 'model.version'];
+/**
+ * A model's id, version and rollout arm. The arm is `''` for a model without an assignment, and the encoder skips
+ * empty values, so such a model's series carry exactly the attributes they did before arms existed.
+ */
+const MODEL = ['model.id', 'model.version', 'model.arm'];
 
 /** Per metric, the attribute names its series keys hold values for, in order. */
 export const KEYS: readonly (readonly string[])[] = [
@@ -30,6 +36,10 @@ export const KEYS: readonly (readonly string[])[] = [
   [...MODEL, 'feature'],
   [...MODEL, 'outcome'],
   MODEL,
+  ['model.id', 'model.version', 'rollout.to', 'reason'],
+  [...MODEL, 'shadow.version', 'result', 'error.code'],
+  [...MODEL, 'shadow.version'],
+  [...MODEL, 'shadow.version'],
 ];
 
 /** Seconds. Inference spans sub-millisecond cache-like models to seconds-long runs on slow devices. */
@@ -37,9 +47,11 @@ export const INFERENCE_BOUNDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05
 export const LOAD_BOUNDS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 /** |predicted − actual| of a regressor's outcomes, in the model's own units. */
 export const ERROR_BOUNDS = [0.001, 0.01, 0.1, 1, 10, 100, 1000];
+/** Largest |shadow − served| of a run: from float rounding (1e-6) to outputs that have nothing in common (10). */
+export const DIFF_BOUNDS = [0.000001, 0.00001, 0.0001, 0.001, 0.01, 0.1, 1, 10];
 /** Per metric, the histogram bounds; none for counters and gauges. FEATURE_BINS series carry their own. */
 export const BOUNDS: readonly (readonly number[] | undefined)[] = KEYS.map((_, i) =>
-  i === INFERENCE ? INFERENCE_BOUNDS : i === LOAD ? LOAD_BOUNDS : i === OUTCOME_ERROR ? ERROR_BOUNDS : undefined);
+  i === INFERENCE || i === SHADOW_DURATION ? INFERENCE_BOUNDS : i === LOAD ? LOAD_BOUNDS : i === OUTCOME_ERROR ? ERROR_BOUNDS : i === SHADOW_DIFF ? DIFF_BOUNDS : undefined);
 
 export interface Series {
   records: number;
@@ -55,10 +67,10 @@ export interface Series {
 /** A log record as recorded; encode.ts makes OTLP JSON of it at the next export. */
 export type LogRecord = { time: number } & (
   /**
-   * An error, with its model's redacted id and its raw version. Its code, message and details are read and redacted
-   * when encoded: a held error costs no redaction until then, and at most `maxLogs` are held.
+   * An error, with its model's redacted id, its raw version and its rollout arm. Its code, message and details are
+   * read and redacted when encoded: a held error costs no redaction until then, and at most `maxLogs` are held.
    */
-  | { error: unknown; model: string | undefined; version: string | undefined }
+  | { error: unknown; model: string | undefined; version: string | undefined; arm?: string | undefined }
   /** The device context. */
   | { device: Readonly<Record<string, AttributeValue | undefined>> }
 );

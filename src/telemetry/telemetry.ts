@@ -27,6 +27,11 @@ export interface ModelRef {
   readonly id: string;
   readonly version?: string | undefined;
   readonly backend: Backend;
+  /**
+   * The rollout arm the model runs in (`model.assignment`), sent as `model.arm` on its series. Read at every record:
+   * a device that rolls back changes it while the model stays loaded.
+   */
+  readonly assignment?: { readonly arm: string } | undefined;
 }
 
 export interface LoadedModelRef extends ModelRef {
@@ -204,7 +209,7 @@ export function createTelemetry(options: TelemetryOptions | undefined, deps: Tel
       if (!recorder) return;
       const id = model && redactId(model.id);
       recorder.add(ERRORS, errorCode(error) + SEP + (id ?? ''), 1);
-      recorder.log({ time: now(), error, model: id, version: model?.version });
+      recorder.log({ time: now(), error, model: id, version: model?.version, arm: model?.assignment?.arm });
     },
     recordFallback(model, from, reason) {
       check(model, true);
@@ -261,19 +266,29 @@ export function createTelemetry(options: TelemetryOptions | undefined, deps: Tel
   }
 }
 
-/** The series key of a model: its redacted id and version. The last one is kept: most runs are of the same model. */
+/**
+ * The series key of a model: its redacted id, version and arm (`''` without an assignment). The last one is kept:
+ * most runs are of the same model. The arm is part of the check, as a rollback changes it under the same id.
+ */
 function key(model: Omit<ModelRef, 'backend'>): string {
-  if (model.id !== last.id || model.version !== last.version) {
-    last = { id: model.id, version: model.version, key: redactId(model.id) + SEP + (model.version === undefined ? '' : redactId(model.version)) };
+  const arm = model.assignment?.arm ?? '';
+  if (model.id !== last.id || model.version !== last.version || arm !== last.arm) {
+    last = { id: model.id, version: model.version, arm, key: redactId(model.id) + SEP + (model.version === undefined ? '' : redactId(model.version)) + SEP + arm };
   }
   return last.key;
 }
 
-let last: { id: string; version: string | undefined; key: string } = { id: '', version: undefined, key: SEP };
+let last: { id: string; version: string | undefined; arm: string; key: string } = { id: '', version: undefined, arm: '', key: SEP + SEP };
+
+/** The arms of store/rollout.ts's `Assignment`: the only `model.arm` values, so no free text goes out in one. */
+const ARMS = ['stable', 'variant', 'pinned', 'rolled-back'];
+const ASSIGNMENT = `model.assignment { arm: '${ARMS.join("' | '")}' }`;
 
 function check(model: unknown, backend: boolean) {
   const m = model as ModelRef | undefined;
   need(typeof m?.id === 'string' && (m.version === undefined || typeof m.version === 'string'), 'model { id: string, version?: string }', model);
+  const a = m!.assignment;
+  if (a !== undefined) need(typeof a === 'object' && a !== null && ARMS.includes(a.arm), ASSIGNMENT, a);
   if (backend) need(isBackend(m!.backend), `model.backend ${BACKEND_LIST}`, m!.backend);
 }
 
@@ -281,6 +296,6 @@ function duration(ms: unknown) {
   need(typeof ms === 'number' && ms >= 0 && ms < Infinity, 'ms, a finite number >= 0', ms);
 }
 
-function need(ok: boolean, expected: string, value: unknown): void {
+export function need(ok: boolean, expected: string, value: unknown): void {
   if (!ok) throw new EdgeInferError('telemetry-invalid', `expected ${expected}, got ${shown(value)}`);
 }

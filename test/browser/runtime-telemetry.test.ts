@@ -31,6 +31,10 @@ test('a runtime with an endpoint sends what its models did, and never the inputs
   expect(total(delivered, 'edge_infer.inference.duration', { ...model, status: 'ok' })).toBe(30);
   expect(total(delivered, 'edge_infer.inference.duration', { ...model, status: 'error' })).toBe(1);
   expect(total(delivered, 'edge_infer.model.load.duration', { 'model.id': 'digits' })).toBe(1);
+  // Loaded by id from a manifest without a rollout: the stable arm, on every model series.
+  expect(digits.assignment?.arm).toBe('stable');
+  expect(total(delivered, 'edge_infer.inference.duration', { ...model, 'model.arm': 'stable' })).toBe(31);
+  expect(total(delivered, 'edge_infer.model.load.duration', { 'model.id': 'digits', 'model.arm': 'stable' })).toBe(1);
   expect(total(delivered, 'edge_infer.errors', { 'error.code': 'input-shape' })).toBe(1);
   expect(total(delivered, 'edge_infer.errors', { 'error.code': 'model-unknown' })).toBe(1);
   const cache = delivered.metrics['edge_infer.cache.requests'] ?? [];
@@ -66,6 +70,7 @@ test('models loaded by URL: ids reach the collector as origin + path, messages w
 
   const { delivered } = (await (await fetch(`/__otlp-test/${key}/log`)).json()) as { delivered: OtlpSummary };
   expect(JSON.stringify(delivered)).not.toMatch(/SECRET|access_token|user:/);
+  expect(JSON.stringify(delivered)).not.toMatch(/model\.arm/); // no assignment, no arm attribute
   expect(total(delivered, 'edge_infer.inference.duration', { 'model.id': MODELS.digits, status: 'ok' })).toBe(1);
   expect(total(delivered, 'edge_infer.errors', { 'error.code': 'model-fetch-failed', 'model.id': '/models/missing.onnx' })).toBe(1);
   expect(total(delivered, 'edge_infer.errors', { 'error.code': 'model-fetch-failed', 'model.id': clean })).toBe(1);

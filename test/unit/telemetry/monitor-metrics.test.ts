@@ -3,7 +3,7 @@ import { createRecorder, DROPPED, FEATURE_BINS, SEP } from '../../../src/telemet
 
 test('feature histograms add up per series; counts under other bounds are counted as lost, not mixed in', () => {
   const recorder = createRecorder({ maxSeries: 100, maxLogs: 10, maxBatchBytes: 61_440 }, 0, () => undefined);
-  const key = `digits${SEP}1.0.0${SEP}pixels.mean`;
+  const key = `digits${SEP}1.0.0${SEP}${SEP}pixels.mean`; // no arm
   const edges = [0.1, 0.2];
   recorder.merge(FEATURE_BINS, key, edges, [1, 2, 3]);
   recorder.merge(FEATURE_BINS, key, [0.1, 0.2], [4, 5, 6]); // equal edges, another array
