@@ -1,5 +1,5 @@
 // npm run bench: runs the benches in real headless Chromium (the cache policy's hit ratio in Node), prints tables and
-// writes JSON to bench/results/. BENCH=runtime,load,cache,batching,int8,telemetry,build,backend,monitor picks some (all by default); so does
+// writes JSON to bench/results/. BENCH=runtime,load,cache,batching,int8,telemetry,build,backend,monitor,shadow picks some (all by default); so does
 // `npm run bench -- int8`.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
@@ -12,9 +12,10 @@ import { int8Bench } from './int8.mjs';
 import { loadBench } from './load.mjs';
 import { monitorBench } from './monitor.mjs';
 import { runtimeBench } from './runtime.mjs';
+import { shadowBench } from './shadow.mjs';
 import { telemetryBench } from './telemetry.mjs';
 
-const BENCHES = ['runtime', 'load', 'cache', 'batching', 'int8', 'telemetry', 'build', 'backend', 'monitor'];
+const BENCHES = ['runtime', 'load', 'cache', 'batching', 'int8', 'telemetry', 'build', 'backend', 'monitor', 'shadow'];
 const selected = (process.argv[2] ?? process.env.BENCH ?? BENCHES.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
 const unknown = selected.filter((b) => !BENCHES.includes(b));
 if (unknown.length > 0) throw new Error(`unknown bench ${unknown.join(', ')}; expected some of ${BENCHES.join(', ')}`);
@@ -43,6 +44,7 @@ try {
   if (selected.includes('build')) write('build', await buildBench(browser, base));
   if (selected.includes('backend')) write('backend', await backendBench(base, { executablePath, args }));
   if (selected.includes('monitor')) write('monitor', await monitorBench(browser, base, server));
+  if (selected.includes('shadow')) write('shadow', await shadowBench(browser, base));
 } finally {
   await browser.close();
   await server.close();

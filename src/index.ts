@@ -5,7 +5,10 @@ export { EdgeInferError, isEdgeInferError, type ErrorCode, type SerializedError 
 export { DEFAULTS, type Backend, type BackendProbeOptions, type ResolvedRuntimeOptions, type RuntimeOptions, type StorageOptions } from './options.js';
 export type { CachedModelInfo } from './store/store.js';
 export type { Precision } from './store/manifest.js';
-export type { Assignment } from './store/rollout.js';
+export type { Assignment, Guardrails, Rollout, RolloutShadow, RolloutVariant } from './store/rollout.js';
+export type { ModelRollout, RollbackEvent, RolloutReport } from './monitor/rollout-view.js';
+export type { BreachCode, GuardReport } from './worker/guard.js';
+export type { SecondReport } from './worker/second-run.js';
 export type { CacheStats } from './cache/output-cache.js';
 export type { BatchingOptions, CacheOptions, ResolvedBatchingOptions, ResolvedCacheOptions, ServingOptions } from './serving/options.js';
 export type { ServingInfo } from './serving/serving.js';

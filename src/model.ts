@@ -8,11 +8,12 @@ import { resolveServing, type ServingContext, type ServingInfo } from './serving
 import { validateFeeds, wholeBuffers, type Tensor, type ValueInfo } from './tensor.js';
 import type { AnySignature, Signature, TypedFeeds, TypedOutputs } from './typed.js';
 import type { BuildName } from './worker/ort-builds.js';
-import type { BackendChoice, BatchPolicy, LoadReply, LoadSourceKind, RunOutcome, RunReply } from './rpc/protocol.js';
+import type { BackendChoice, BatchPolicy, LoadReply, LoadSourceKind, RolloutEvent, RolloutState, RunOutcome, RunReply } from './rpc/protocol.js';
 import { setOwn } from './own.js';
 import { ModelMonitor } from './monitor/monitor.js';
 import { probeFeeds } from './probe-feeds.js';
 import type { Assignment } from './store/rollout.js';
+import { ModelRollout } from './monitor/rollout-view.js';
 
 export interface RunOptions {
   /**
@@ -73,6 +74,8 @@ export interface ModelHost {
   /** The runtime's telemetry (a no-op when it is off). */
   readonly telemetry?: Telemetry;
   release(handle: number, generation: number): Promise<void>;
+  /** The worker's view of a model's rollout (guardrails, second version). */
+  rolloutState(handle: number, generation: number): Promise<RolloutState>;
 }
 
 /**
@@ -84,25 +87,41 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
   readonly inputs: readonly ValueInfo[];
   readonly outputs: readonly ValueInfo[];
   /** The backend this model's session runs on. */
-  readonly backend: Backend;
+  get backend(): Backend {
+    return this.info.backend;
+  }
   /** How the backend was chosen: measured by `auto` (or remembered from an earlier load), listed or forced. */
   readonly backendChoice: BackendChoice;
   /** The onnxruntime-web build the session runs in: `'wasm'` (plain, CPU only), `'jspi'` or `'asyncify'` (WebGPU/WebNN). */
-  readonly build: BuildName;
+  get build(): BuildName {
+    return this.info.build;
+  }
   /** Why preferred backends were skipped, e.g. no WebGPU adapter; `undefined` when the first choice worked. */
   readonly fallbackReason: string | undefined;
-  /** The manifest or cache version, when the model was loaded by id or with a sha256. */
-  readonly version: string | undefined;
+  /** The manifest or cache version, when the model was loaded by id or with a sha256 (stable's, after a rollback). */
+  get version(): string | undefined {
+    return this.info.version;
+  }
   /** For a model loaded by id from a manifest: which version its rollout chose and why; undefined otherwise. */
-  readonly assignment: Assignment | undefined;
+  get assignment(): Assignment | undefined {
+    return this.info.assignment;
+  }
   /** Where the bytes came from: `'network'`, `'cache'` (IndexedDB) or `'bytes'` (passed in). */
-  readonly source: LoadSourceKind;
+  get source(): LoadSourceKind {
+    return this.info.source;
+  }
   /** Whether the verified bytes are in the IndexedDB cache for the next load. */
-  readonly cached: boolean;
+  get cached(): boolean {
+    return this.info.cached;
+  }
   /** Size of the model file in bytes. */
-  readonly bytes: number;
+  get bytes(): number {
+    return this.info.bytes;
+  }
   /** SHA-256 of the model file (hex): what the output cache is keyed by, so two files never share entries. */
-  readonly sha256: string;
+  get sha256(): string {
+    return this.info.sha256;
+  }
   /** Time from the load request to a ready session, measured in the worker. */
   readonly loadMs: number;
   /** Whether runs use the output cache and dynamic batching, and why not (see `ServingOptions`). */
@@ -112,9 +131,16 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
    * 'recovered')`, and `quality()` from outcomes joined with `runtime.recordOutcome()`. `status` is `'off'` when unmonitored.
    */
   readonly monitor: ModelMonitor;
+  /**
+   * A manifest rollout on this device: `report()` (guardrails, shadow) and `on('rollback')`. After a rollback,
+   * `version`, `sha256`, `assignment` and the rest describe stable, which then serves this model.
+   */
+  readonly rollout: ModelRollout;
+  private info: Pick<LoadReply, 'version' | 'source' | 'cached' | 'backend' | 'build' | 'bytes' | 'sha256' | 'assignment'>;
   private readonly track: ModelWatch['track'];
   private readonly handle: number;
-  private readonly cache: ModelCache | undefined;
+  private cache: ModelCache | undefined;
+  private readonly cacheOf: ServingContext['cache'];
   /** Set when batching is on: runs issued in the same task share one message to the worker. */
   private readonly coalescer: RunCoalescer | undefined;
   private disposed = false;
@@ -130,24 +156,19 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
   ) {
     this.id = id;
     this.handle = reply.handle;
-    this.version = reply.version;
-    this.assignment = reply.assignment && Object.freeze({ ...reply.assignment });
-    this.source = reply.source;
-    this.cached = reply.cached;
+    this.info = infoOf(reply);
     this.inputs = Object.freeze(reply.inputs.map((v) => Object.freeze({ ...v, dims: v.dims && Object.freeze([...v.dims]) })));
     this.outputs = Object.freeze(reply.outputs.map((v) => Object.freeze({ ...v, dims: v.dims && Object.freeze([...v.dims]) })));
-    this.backend = reply.backend;
-    this.build = reply.build;
     this.backendChoice = Object.freeze({ ...reply.backendChoice, candidates: Object.freeze(reply.backendChoice.candidates.map((c) => Object.freeze({ ...c }))) }) as BackendChoice;
     this.fallbackReason = reply.fallbackReason;
-    this.bytes = reply.bytes;
-    this.sha256 = reply.sha256;
     this.loadMs = reply.loadMs;
     this.serving = resolveServing(serving.context, serving.options, this.inputs, this.outputs);
     this.monitor = watch?.monitor ?? new ModelMonitor(undefined, 0, this, undefined, 'the model was loaded without the monitor option');
     this.track = watch?.track;
     // Keyed by content, never by name: loads of the same file share entries, different files never do.
-    this.cache = serving.context.cache?.open(this.sha256);
+    this.cacheOf = serving.context.cache;
+    this.cache = this.cacheOf?.open(this.sha256);
+    this.rollout = new ModelRollout(() => host.rolloutState(this.handle, generation), () => this.assignment);
     const batching = this.serving.batching || undefined;
     this.coalescer = batching && new RunCoalescer(
       {
@@ -157,6 +178,28 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
       },
       batching.maxBatch,
     );
+  }
+
+  /**
+   * @internal A rollout event from the worker. After a rollback that swapped in stable, the model describes stable,
+   * and its output cache is stable's (keyed by its sha256), so no answer of the variant is served again.
+   */
+  rolloutEvent(event: RolloutEvent): void {
+    if (this.disposed) return;
+    const telemetry = this.host.telemetry;
+    if ('second' in event) {
+      const { version, ms, agree, maxAbsDiff, error } = event.second;
+      if (telemetry?.enabled) void import('./telemetry/rollout-metrics.js').then((m) => m.recordShadow(telemetry, this, { version, ms, agree, maxAbsDiff, error }));
+      return;
+    }
+    const { from, to, code, detail, swapped, error } = event.rollback;
+    if (swapped) {
+      this.info = infoOf({ ...this.info, ...swapped });
+      this.cache?.close();
+      this.cache = this.cacheOf?.open(this.sha256);
+    }
+    if (telemetry?.enabled) void import('./telemetry/rollout-metrics.js').then((m) => m.recordRollback(telemetry, this, { from, to, reason: code }));
+    this.rollout.emit({ from, to, code, detail, applied: swapped !== undefined, ...(error ? { error } : {}) });
   }
 
   /** Output-cache counters for this model (shared with other loads of the same file). */
@@ -211,9 +254,11 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
     const tensors = validateFeeds(this.id, this.inputs, feeds);
     const move = options.transfer === true;
     let pending: PendingEntry | undefined;
+    // Stored where it was looked up: after a rollback, a result of the variant must not enter stable's cache.
+    const cache = this.cache;
     // The warm-up is not the app's: neither a cache lookup nor a bypass, nothing recorded.
-    if (!warm && this.cache && (options.cache ?? this.serving.cache) && this.host.alive(this.generation)) {
-      const found = this.cache.lookup(tensors);
+    if (!warm && cache && (options.cache ?? this.serving.cache) && this.host.alive(this.generation)) {
+      const found = cache.lookup(tensors);
       this.host.telemetry?.recordCache(this, found.hit);
       if (found.hit) {
         if (move) detach(tensors);
@@ -221,13 +266,13 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
       }
       pending = found.pending;
     } else if (!warm) {
-      this.cache?.bypass();
+      cache?.bypass();
     }
     const byName: Record<string, Tensor> = {};
     this.inputs.forEach((info, i) => setOwn(byName, info.name, tensors[i] as Tensor));
     const sent = this.coalescer ? this.coalescer.post(byName, move) : this.host.run(this.handle, this.generation, byName, move);
     const reply = await (timeoutMs === undefined ? sent : this.deadline(sent, timeoutMs));
-    if (pending && !this.disposed) this.cache?.store(pending, reply.outputs);
+    if (pending && !this.disposed) cache?.store(pending, reply.outputs);
     const result = { outputs: reply.outputs as TypedOutputs<O>, backend: this.backend, inferenceMs: reply.inferenceMs, fromCache: false, batchSize: reply.batchSize ?? 1 };
     return warm ? result : this.result(result);
   }
@@ -254,6 +299,11 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
     this.coalescer?.flush();
     await this.host.release(this.handle, this.generation);
   }
+}
+
+function infoOf(reply: Model['info']): Model['info'] {
+  const { version, source, cached, backend, build, bytes, sha256, assignment } = reply;
+  return { version, source, cached, backend, build, bytes, sha256, assignment: assignment && Object.freeze({ ...assignment }) };
 }
 
 /** A hit must leave transferred inputs detached too, as a miss would. */

@@ -73,7 +73,13 @@ export class Runtime {
         const client = this.client;
         if (!client || generation !== this.generation || !client.alive) return; // its session died with its worker
         client.runs.windows.delete(handle);
+        client.runs.rollouts.delete(handle);
         await client.call((api) => api.release(handle));
+      },
+      rolloutState: async (handle, generation) => {
+        const client = this.client;
+        if (!client || generation !== this.generation || !client.alive) return {};
+        return client.call((api) => api.rolloutState(handle));
       },
     };
     this.serving = { cache: this.options.cache ? new OutputCache(this.options.cache) : undefined, batching: this.options.batching };
@@ -122,8 +128,10 @@ export class Runtime {
       const events = options.onProgress ? proxy(options.onProgress) : undefined;
       const loading = client.call((api) => api.load(transfer({ ...request, requestId }, moved), events)).finally(() => client.started());
       const reply = await this.unusableOn(client, loading);
-      const watch = watchModel(request.id, reply, client.runs.windows, () => this.outcomesFor(options.monitor?.outcomes), this.telemetry);
-      const model = new Model<I, O>(request.id, reply, this.host, generation, { context: this.serving, options: serving }, watch);
+      let made: Model<I, O> | undefined;
+      const watch = watchModel(request.id, reply, client.runs.windows, () => this.outcomesFor(options.monitor?.outcomes), this.telemetry, () => made);
+      const model = (made = new Model<I, O>(request.id, reply, this.host, generation, { context: this.serving, options: serving }, watch));
+      if (reply.assignment) client.runs.rollouts.set(reply.handle, (event) => model.rolloutEvent(event));
       // The worker's tap would count a warm-up run as a monitored row.
       if (request.warmup && !watch) await model.warm(request.probe.feeds);
       reportLoad(this.telemetry, model, reply.gpu);

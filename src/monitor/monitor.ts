@@ -2,6 +2,7 @@
 // short history, tells listeners when an episode of drift starts and ends, and hands the window to telemetry.
 import { EdgeInferError, shown } from '../errors.js';
 import { recordDrift } from '../telemetry/monitor-metrics.js';
+import type { Assignment } from '../store/rollout.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import type { Profile } from './profile-types.js';
 import type { QualityReport } from './quality.js';
@@ -58,7 +59,7 @@ export class ModelMonitor {
   constructor(
     private readonly profile: Profile | undefined,
     readonly windowSize: number,
-    private readonly model: { id: string; version?: string | undefined },
+    private readonly model: { id: string; version?: string | undefined; assignment?: Assignment | undefined },
     private readonly telemetry?: Telemetry,
     private readonly reason?: string,
     private readonly qualityOf: () => QualityReport | undefined = () => undefined,

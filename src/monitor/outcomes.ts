@@ -6,12 +6,13 @@ import type { Tensor } from '../tensor.js';
 import { OutcomeRing, type OutcomeRingOptions } from './outcome-ring.js';
 import type { PredictionId } from './prediction-id.js';
 import type { Profile } from './profile-types.js';
+import type { Assignment } from '../store/rollout.js';
 import { QualityWindow, summarizeClassifier, summarizeRegressor, type Actual, type QualityReport } from './quality.js';
 
 export type OutcomeStatus = 'joined' | 'unknown' | 'expired' | 'duplicate';
 
 interface Scored {
-  readonly model: { id: string; version: string | undefined };
+  readonly model: { id: string; version: string | undefined; assignment?: Assignment | undefined };
   readonly quality: QualityWindow;
 }
 
@@ -30,7 +31,7 @@ export class Outcomes {
    * What a monitored model calls with each result's outputs: remembers a one-row prediction and returns its id.
    * Undefined when the profile names no output to score: a classifier's class, or a regressor output of at most 64 values.
    */
-  tracker(model: { id: string; version: string | undefined; sha256: string }, profile: Profile, windowSize: number): ((outputs: Record<string, Tensor>) => PredictionId | undefined) | undefined {
+  tracker(model: { id: string; version: string | undefined; sha256: string; assignment?: Assignment | undefined }, profile: Profile, windowSize: number): ((outputs: Record<string, Tensor>) => PredictionId | undefined) | undefined {
     const classFeature = profile.features.find((f) => f.kind === 'output' && f.source.of === 'class');
     const regressor = profile.model.outputs.find((t) => size(t.rowDims) <= 64);
     const tensor = classFeature?.tensor ?? regressor?.name;
@@ -39,7 +40,7 @@ export class Outcomes {
     const key = `${model.id}\u0000${model.sha256}`;
     const kept = this.scored.get(key)?.quality;
     const quality = kept?.windowSize === windowSize ? kept : new QualityWindow(classFeature ? { kind: 'classifier', classes: row, windowSize } : { kind: 'regressor', values: row, windowSize });
-    this.scored.set(key, { model: { id: model.id, version: model.version }, quality });
+    this.scored.set(key, { model: { id: model.id, version: model.version, assignment: model.assignment }, quality });
     const ring = (this.ring ??= new OutcomeRing(this.dbName, this.options));
     return (outputs) => {
       const data = outputs[tensor]?.data;

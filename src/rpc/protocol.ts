@@ -9,6 +9,8 @@ import type { CachedModelInfo } from '../store/store.js';
 import type { Tensor, ValueInfo } from '../tensor.js';
 import type { Profile } from '../monitor/profile-types.js';
 import type { WindowCounts } from '../monitor/window.js';
+import type { BreachCode, GuardReport } from '../worker/guard.js';
+import type { SecondReport, SecondResult } from '../worker/second-run.js';
 
 export interface InitConfig {
   /** Absolute URL prefix of the onnxruntime-web wasm files; absent: next to onnxruntime-web's module. */
@@ -41,8 +43,8 @@ export interface LoadRequest {
     | { kind: 'bytes'; bytes: ArrayBuffer }
     /** Without sha256 the bytes cannot be verified, so they are not cached. */
     | { kind: 'url'; url: string; sha256?: string; size?: number; version?: string }
-    /** `rollback`: set by the worker when it retries a failed variant on stable (the reason). */
-    | { kind: 'manifest'; manifest: string; version?: string; precision?: Precision; rollback?: string };
+    /** `rollback`: set by the worker when it loads stable instead of a variant (which one, and why). */
+    | { kind: 'manifest'; manifest: string; version?: string; precision?: Precision; rollback?: { from: string; reason: string } };
   /** The rollout unit the app chose; absent: the install id. */
   unitId?: string;
   /** Backends to try in order, or `auto`: the fastest measured on this device (see worker/choose.ts). */
@@ -65,6 +67,29 @@ export interface MonitorRequest {
 export interface WindowEvent {
   handle: number;
   window: WindowCounts;
+}
+
+/** A rollout event of one model, posted by the worker on the run port: a second run's result, or a rollback. */
+export type RolloutEvent = { handle: number; second: SecondResult } | { handle: number; rollback: RollbackNote };
+
+/** A device's rollback from a variant that breached a guardrail. */
+export interface RollbackNote {
+  from: string;
+  to: string;
+  code: BreachCode;
+  detail: string;
+  /**
+   * What the model runs now that stable replaced the variant in the same handle; absent when stable could not
+   * replace it (it failed to load, or its inputs or outputs differ): then `error` says why, and the next load runs stable.
+   */
+  swapped?: Pick<LoadReply, 'version' | 'sha256' | 'bytes' | 'source' | 'cached' | 'backend' | 'build' | 'assignment'>;
+  error?: string;
+}
+
+/** How a model's rollout is doing on this device (worker side). */
+export interface RolloutState {
+  guard?: GuardReport;
+  second?: SecondReport;
 }
 
 export interface ProbeRequest {
@@ -111,7 +136,7 @@ export type LoadEvent =
   | { type: 'verify'; id: string }
   | { type: 'cached'; id: string; bytes: number }
   | { type: 'ready'; id: string; version: string | undefined; source: LoadSourceKind; cached: boolean; backend: Backend }
-  | { type: 'warning'; id: string; code: 'quota-exceeded' | 'storage-failed' | 'cache-corrupt' | 'update-failed' | 'monitor-off' | 'rolled-back'; message: string };
+  | { type: 'warning'; id: string; code: 'quota-exceeded' | 'storage-failed' | 'cache-corrupt' | 'update-failed' | 'monitor-off' | 'rolled-back' | 'second-off'; message: string };
 
 export interface StorageUsage {
   /** Bytes of model data this runtime keeps in IndexedDB (partial downloads included). */
@@ -179,4 +204,5 @@ export interface WorkerApi {
   storageDelete(id: string): Promise<number>;
   storageClear(): Promise<void>;
   release(handle: number): Promise<void>;
+  rolloutState(handle: number): Promise<RolloutState>;
 }

@@ -7,13 +7,13 @@
 import type { BufferPool } from './buffer-pool.js';
 import { reviveError, toEdgeInferError, type EdgeInferError, type SerializedError } from '../errors.js';
 import { wholeBuffers, type Tensor } from '../tensor.js';
-import type { BatchPolicy, RunOutcome, RunReply, WindowEvent } from './protocol.js';
+import type { BatchPolicy, RolloutEvent, RunOutcome, RunReply, WindowEvent } from './protocol.js';
 
 type Feeds = Record<string, Tensor>;
 /** [id, model handle, feeds (or a list, for many), many, batching, lone] */
 type Request = [number, number, Feeds | Feeds[], boolean, BatchPolicy | undefined, boolean];
 /** [id, reply] or [id, undefined, error], then the request's input buffers, handed back; id 0 carries an event */
-type Answer = [number, RunReply | RunOutcome[] | undefined, SerializedError | undefined, ArrayBuffer[], WindowEvent?];
+type Answer = [number, RunReply | RunOutcome[] | undefined, SerializedError | undefined, ArrayBuffer[], (WindowEvent | RolloutEvent)?];
 
 interface Waiting {
   resolve: (value: never) => void;
@@ -33,6 +33,8 @@ export class RunPort {
   private readonly waiting = new Map<number, Waiting>();
   /** Receives closed monitoring windows, by model handle. */
   readonly windows = new Map<number, (event: WindowEvent) => void>();
+  /** Receives rollout events (second runs, rollbacks), by model handle. */
+  readonly rollouts = new Map<number, (event: RolloutEvent) => void>();
   private readonly listener: (event: MessageEvent) => void;
 
   constructor(
@@ -43,7 +45,7 @@ export class RunPort {
       if (!Array.isArray(event.data)) return; // comlink's
       const [id, value, error, returned, note] = event.data as Answer;
       pool.give(returned);
-      if (note) return this.windows.get(note.handle)?.(note);
+      if (note) return 'window' in note ? this.windows.get(note.handle)?.(note) : this.rollouts.get(note.handle)?.(note);
       const waiting = this.waiting.get(id);
       if (!waiting) return;
       this.waiting.delete(id);
@@ -84,15 +86,24 @@ export class RunPort {
   }
 }
 
+/** What watches a model's runs in the worker (drift monitor, guardrails, shadow): it copies what it needs before a reply leaves. */
+export interface RunTap {
+  /** A run that succeeded, with its `session.run` time, before its reply leaves. */
+  capture(inputs: Feeds, outputs: Feeds, ms: number): void;
+  /** A run that failed. */
+  fail(): void;
+  /** After the reply left. */
+  drain(): void;
+}
+
 export interface RunServer {
-  /** The drift monitor of a model, if it has one: it copies what it needs before a reply leaves. */
-  tapOf?(handle: number): { capture(inputs: Feeds, outputs: Feeds): void; drain(): void } | undefined;
+  tapOf?(handle: number): RunTap | undefined;
   run(handle: number, feeds: Feeds, batching: BatchPolicy | undefined, lone: boolean): Promise<RunReply>;
   runMany(handle: number, requests: Feeds[], batching: BatchPolicy | undefined): Promise<RunOutcome[]>;
 }
 
-/** Worker side: posts a closed monitoring window. */
-export function postWindow(port: Endpoint, event: WindowEvent): void {
+/** Worker side: posts a closed monitoring window or a rollout event. */
+export function postNote(port: Endpoint, event: WindowEvent | RolloutEvent): void {
   port.postMessage([0, undefined, undefined, [], event] satisfies Answer, []);
 }
 
@@ -113,8 +124,8 @@ export function serveRuns(port: Endpoint, server: RunServer): void {
       (reply) => {
         const tap = server.tapOf?.(handle);
         if (tap) {
-          if (!many) tap.capture(feeds as Feeds, (reply as RunReply).outputs);
-          else (reply as RunOutcome[]).forEach((o, i) => 'reply' in o && tap.capture((feeds as Feeds[])[i]!, o.reply.outputs));
+          if (!many) tap.capture(feeds as Feeds, (reply as RunReply).outputs, (reply as RunReply).inferenceMs);
+          else (reply as RunOutcome[]).forEach((o, i) => ('reply' in o ? tap.capture((feeds as Feeds[])[i]!, o.reply.outputs, o.reply.inferenceMs) : tap.fail()));
         }
         const outputs = many ? (reply as RunOutcome[]).flatMap((o) => ('reply' in o ? Object.values(o.reply.outputs) : [])) : Object.values((reply as RunReply).outputs);
         const moved = wholeBuffers(outputs);
@@ -122,7 +133,12 @@ export function serveRuns(port: Endpoint, server: RunServer): void {
         port.postMessage([id, reply, undefined, returned] satisfies Answer, [...moved, ...returned]);
         tap?.drain();
       },
-      (error: unknown) => port.postMessage([id, undefined, toEdgeInferError(error, 'inference-failed', 'run failed').toJSON(), inputs] satisfies Answer, inputs),
+      (error: unknown) => {
+        const tap = server.tapOf?.(handle);
+        tap?.fail();
+        port.postMessage([id, undefined, toEdgeInferError(error, 'inference-failed', 'run failed').toJSON(), inputs] satisfies Answer, inputs);
+        tap?.drain();
+      },
     );
   });
 }

@@ -120,20 +120,31 @@ export interface Selected {
   assignment: Assignment;
   /** The stable entry to fall back to when `entry` is a variant. */
   stable?: ManifestModel;
+  /** The id's rollout, when it has one. */
+  rollout?: Rollout;
+}
+
+/** A variant version this device rolled back from (see store/rollbacks.ts), and why. */
+export interface RolledBack {
+  version: string;
+  reason: string;
 }
 
 /**
  * The entry `unit` gets. With a rollout on the id: the version its bucket falls in. Without one: the first entry
  * listed for the id (several entries without a rollout: the first wins, as before rollouts existed).
  */
-export function selectModel(manifest: Manifest, id: string, unit: string, url: string): Selected {
+export function selectModel(manifest: Manifest, id: string, unit: string, url: string, rolledBack?: RolledBack): Selected {
   const first = findModel(manifest, id, url);
   const rollout = manifest.models.find((m) => m.id === id && m.rollout)?.rollout;
   if (!rollout) return { entry: first, assignment: { version: first.version, arm: 'stable' } };
   const { version, arm } = assign(rollout, bucketOf(rollout.salt ?? '', id, unit));
   const byVersion = (v: string) => manifest.models.find((m) => m.id === id && m.version === v)!;
-  const entry = byVersion(version);
-  return { entry, assignment: { version, arm }, ...(arm === 'variant' ? { stable: byVersion(rollout.stable) } : {}) };
+  if (arm === 'variant' && rolledBack?.version === version) {
+    const assignment: Assignment = { version: rollout.stable, arm: 'rolled-back', from: version, reason: rolledBack.reason };
+    return { entry: byVersion(rollout.stable), assignment, rollout };
+  }
+  return { entry: byVersion(version), assignment: { version, arm }, rollout, ...(arm === 'variant' ? { stable: byVersion(rollout.stable) } : {}) };
 }
 
 export function fileOf(entry: ManifestModel, manifestUrl: string): ModelFile {

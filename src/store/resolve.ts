@@ -1,8 +1,8 @@
 import { EdgeInferError } from '../errors.js';
 import { download } from './download.js';
 import type { Emit, ModelLoader } from './loader.js';
-import { baseVersion, parseManifest, selectModel, type Manifest, type ManifestModel, type ModelFile } from './manifest.js';
-import type { Assignment } from './rollout.js';
+import { baseVersion, parseManifest, selectModel, type Manifest, type ManifestModel, type ModelFile, type RolledBack } from './manifest.js';
+import type { Assignment, Rollout } from './rollout.js';
 
 type Pick = (entry: ManifestModel) => ModelFile;
 import type { ModelStore } from './store.js';
@@ -23,16 +23,17 @@ export class ManifestResolver {
   ) {}
 
   /**
-   * `pick` turns a manifest entry into the file to load (fp32 or an int8 variant); `unit` is the rollout unit. The
-   * cached manifest decides as the fetched one would, so the arm stays the same offline.
+   * `pick` turns a manifest entry into the file to load (fp32 or an int8 variant); `unit` is the rollout unit and
+   * `rolledBack` the variant this device rolled back from. The cached manifest decides as the fetched one would, so
+   * the arm stays the same offline.
    */
-  async resolve(url: string, id: string, version: string | undefined, signal: AbortSignal, pick: Pick, unit: string): Promise<Resolved> {
+  async resolve(url: string, id: string, version: string | undefined, signal: AbortSignal, pick: Pick, unit: string, rolledBack?: RolledBack): Promise<Resolved> {
     const cached = await this.cachedManifest(url);
     if (version !== undefined) return { file: await this.pinned(url, id, version, cached, signal, pick), stale: false, assignment: { version, arm: 'pinned' } };
-    const chosen = cached && tryOr(() => selectModel(cached, id, unit, url));
+    const chosen = cached && tryOr(() => selectModel(cached, id, unit, url, rolledBack));
     const file = chosen && pick(chosen.entry);
     const result = (f: ModelFile, c: ReturnType<typeof selectModel>, stale: boolean): Resolved => ({
-      file: f, stale, assignment: c.assignment, ...(c.stable ? { stable: c.stable.version } : {}),
+      file: f, stale, assignment: c.assignment, ...(c.stable ? { stable: c.stable.version } : {}), ...(c.rollout ? { rollout: c.rollout } : {}),
     });
     if (file && (await this.store.get(id, file.version).catch(() => undefined))?.complete) return result(file, chosen, true);
     let manifest: Manifest;
@@ -42,12 +43,12 @@ export class ManifestResolver {
       if (!file || (error as EdgeInferError).code === 'aborted') throw error;
       return result(file, chosen, true); // offline, but the cached manifest knows the model
     }
-    const fresh = selectModel(manifest, id, unit, url);
+    const fresh = selectModel(manifest, id, unit, url, rolledBack);
     return result(pick(fresh.entry), fresh, false);
   }
 
   /** Checks the manifest for a newer version of `id` and caches it; at most one check per model at a time. */
-  refresh(url: string, served: ModelFile, pick: Pick, emit: Emit, unit: string): Promise<void> {
+  refresh(url: string, served: ModelFile, pick: Pick, emit: Emit, unit: string, rolledBack?: RolledBack): Promise<void> {
     const { id } = served;
     const key = `${url}#${id}`;
     const running = this.updates.get(key);
@@ -55,7 +56,7 @@ export class ManifestResolver {
     const update = (async () => {
       const signal = new AbortController().signal;
       // The same unit as the load: a variant is never swapped for stable (or back) unless the rollout moved it.
-      const { entry } = selectModel(await this.fetchManifest(url, signal), id, unit, url);
+      const { entry } = selectModel(await this.fetchManifest(url, signal), id, unit, url, rolledBack);
       if (entry.version === baseVersion(served.version)) return;
       await this.loader.get(pick(entry), signal, () => undefined);
       const old = await this.store.get(id, served.version);
@@ -124,6 +125,8 @@ export interface Resolved {
   assignment: Assignment;
   /** The rollout's stable version, when `file` is a variant (to fall back to). */
   stable?: string;
+  /** The id's rollout (for guardrails and the shadow), when it has one and the version was not pinned. */
+  rollout?: Rollout;
 }
 
 function tryOr<T>(fn: () => T): T | undefined {

@@ -8,10 +8,42 @@ export interface RolloutVariant {
   weight: number;
 }
 
+/** A version run beside the served one on a sample of requests, after the caller has its result; never served. */
+export interface RolloutShadow {
+  version: string;
+  /** Fraction of runs (of every device that loads the id unpinned) also run on the shadow, in [0, 1]. */
+  sampleRate: number;
+}
+
+/**
+ * Limits a variant must keep on each device, judged over its most recent `minRuns` runs there. A breach rolls the
+ * device back to stable for that variant version (remembered until the manifest names another variant version).
+ */
+export interface Guardrails {
+  /** Runs seen on this device before any limit is judged, and the size of the window judged. An integer >= 1. */
+  minRuns: number;
+  /** Highest share of failed runs (errors, or outputs with NaN or Infinity), in [0, 1]. */
+  maxErrorRate?: number;
+  /** Highest 95th percentile of the session's run time, in ms (> 0). */
+  maxP95Ms?: number;
+  /**
+   * Lowest share of compared runs on which the variant agrees with stable, in [0, 1]: stable then runs as a reference
+   * on `sampleRate` of the variant's runs, off the caller's path. Agreement: the same top-1 class per row where an
+   * output has a class axis (last dimension >= 2), else every value within `tolerance`.
+   */
+  minAgreement?: number;
+  /** Share of a variant's runs compared with stable for `minAgreement`, in (0, 1]. @defaultValue 0.1 */
+  sampleRate?: number;
+  /** Largest |variant − stable| / max(1, |stable|) that still agrees, for outputs without a class axis. @defaultValue 0.001 */
+  tolerance?: number;
+}
+
 /** `stable` for everyone not in a variant; variants take consecutive bucket ranges from 0 in the order listed. */
 export interface Rollout {
   stable: string;
   variants?: RolloutVariant[];
+  shadow?: RolloutShadow;
+  guardrails?: Guardrails;
   /** Changing it reshuffles every unit. @defaultValue `''` */
   salt?: string;
 }
@@ -19,10 +51,15 @@ export interface Rollout {
 /** Which version a model loaded by id runs, and why. */
 export interface Assignment {
   version: string;
-  /** `pinned`: the `version` option; `rolled-back`: the variant failed to download, verify or load, so stable runs. */
+  /**
+   * `pinned`: the `version` option; `rolled-back`: the variant failed to download, verify or load, or breached a
+   * guardrail on this device (now or on an earlier visit), so stable runs.
+   */
   arm: 'stable' | 'variant' | 'pinned' | 'rolled-back';
-  /** For `rolled-back`: the failure's code and message. */
+  /** For `rolled-back`: the version rolled back from, and why (a code such as `max-p95-ms`, then details). */
   reason?: string;
+  /** For `rolled-back`: the variant version that was rolled back from. */
+  from?: string;
 }
 
 /** The longest `unitId` accepted. */
@@ -65,7 +102,7 @@ export function assign(rollout: Rollout, bucket: number): { version: string; arm
 
 /** Checks `rollout` at `where` against the versions its id lists; throws via `fail` naming the field. */
 export function checkRollout(value: unknown, where: string, versions: ReadonlySet<string>, fail: (what: string) => never): Rollout {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`${where} must be { stable, variants?, salt? }`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`${where} must be { stable, variants?, shadow?, guardrails?, salt? }`);
   const r = value as Partial<Rollout>;
   const listed = [...versions].join(', ');
   if (typeof r.stable !== 'string' || !versions.has(r.stable)) fail(`${where}.stable must be a version listed for this id (${listed}), got ${JSON.stringify(r.stable)}`);
@@ -84,7 +121,31 @@ export function checkRollout(value: unknown, where: string, versions: ReadonlySe
   });
   // A little slack for sums like 0.1 + 0.2.
   if (sum > 1 + 1e-9) fail(`${where}.variants weights add up to ${sum}; they must add up to at most 1`);
+  if (r.shadow !== undefined) {
+    const s = r.shadow as Partial<RolloutShadow> | null;
+    if (typeof s !== 'object' || s === null) fail(`${where}.shadow must be { version, sampleRate }`);
+    if (typeof s.version !== 'string' || !versions.has(s.version)) fail(`${where}.shadow.version must be a version listed for this id (${listed}), got ${JSON.stringify(s.version)}`);
+    fraction(s.sampleRate, `${where}.shadow.sampleRate`, fail);
+  }
+  if (r.guardrails !== undefined) checkGuardrails(r.guardrails, `${where}.guardrails`, fail);
   return r as Rollout;
+}
+
+function checkGuardrails(value: unknown, where: string, fail: (what: string) => never): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`${where} must be { minRuns, maxErrorRate?, maxP95Ms?, minAgreement?, sampleRate?, tolerance? }`);
+  const g = value as Partial<Guardrails>;
+  if (!Number.isSafeInteger(g.minRuns) || g.minRuns! < 1 || g.minRuns! > 100_000) fail(`${where}.minRuns must be an integer from 1 to 100000, got ${JSON.stringify(g.minRuns)}`);
+  if (g.maxErrorRate !== undefined) fraction(g.maxErrorRate, `${where}.maxErrorRate`, fail);
+  if (g.minAgreement !== undefined) fraction(g.minAgreement, `${where}.minAgreement`, fail);
+  if (g.sampleRate !== undefined && (fraction(g.sampleRate, `${where}.sampleRate`, fail), g.sampleRate === 0)) fail(`${where}.sampleRate must be above 0`);
+  for (const name of ['maxP95Ms', 'tolerance'] as const) {
+    const v = g[name];
+    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v > 0)) fail(`${where}.${name} must be a finite number > 0, got ${JSON.stringify(v)}`);
+  }
+}
+
+function fraction(value: unknown, where: string, fail: (what: string) => never): void {
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) fail(`${where} must be a number from 0 to 1, got ${JSON.stringify(value)}`);
 }
 
 /** Checks an app's `unitId`. */

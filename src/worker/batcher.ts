@@ -60,6 +60,11 @@ export class Batcher {
     private readonly scheduler: Scheduler,
   ) {}
 
+  /** Whether requests are gathering into a batch that has not started yet. */
+  get busy(): boolean {
+    return this.open.size > 0;
+  }
+
   /**
    * Checks one request and runs it in a batch, or alone when it cannot be stacked. Rejects alone if malformed.
    * `lone`: the request came alone; if the session is idle it runs at once, and requests that arrive while it runs

@@ -2,7 +2,8 @@ import { EdgeInferError, toEdgeInferError } from '../errors.js';
 import { BACKENDS, type Backend } from '../backends.js';
 import type { Tensor } from '../tensor.js';
 import { Batcher, channelScheduler, type Scheduler } from './batcher.js';
-import type { BackendChoice, BatchPolicy, InitConfig, LoadEvent, LoadReply, LoadRequest, RunOutcome, RunReply, WindowEvent, WorkerEnv } from '../rpc/protocol.js';
+import type { BackendChoice, BatchPolicy, InitConfig, LoadEvent, LoadReply, LoadRequest, RolloutEvent, RolloutState, RunOutcome, RunReply, WindowEvent, WorkerEnv } from '../rpc/protocol.js';
+import type { RunTap } from '../rpc/run-port.js';
 import { checkProfileMatches, parseProfile } from '../monitor/profile.js';
 import type { Profile } from '../monitor/profile-types.js';
 import { MonitorTap } from './monitor-tap.js';
@@ -16,9 +17,11 @@ import { probeFeeds } from '../probe-feeds.js';
 import { createSession, runOn, signatureOf, type Opened } from './session.js';
 import { RuntimeAssets } from './runtime-assets.js';
 import { ModelSources } from './sources.js';
+import { watchRollout, type RolloutHost, type RolloutWatch } from './rollout-watch.js';
 
 interface Entry {
   id: string;
+  backend: Backend;
   opened: Pick<Opened<unknown>, 'session' | 'ort'>;
   /** Lets the store evict this model's bytes again once the session is gone. */
   release: () => void;
@@ -29,7 +32,14 @@ interface Entry {
   /** Merges concurrent runs; made by the first run that asks for batching. */
   batcher?: Batcher;
   /** Drift monitoring, when the load asked for it and the profile fits. */
-  tap?: MonitorTap;
+  monitor?: MonitorTap;
+  /** Guardrails and a second version, when the model's rollout asks for them. */
+  rollout?: RolloutWatch;
+  /** What watches each run: the two above, joined. */
+  tap?: RunTap;
+  /** The request that loaded it, and its inputs and outputs (JSON): a rollback loads stable for the same handle. */
+  request: LoadRequest;
+  signature: string;
 }
 
 /** Owns the onnxruntime-web sessions of one worker. */
@@ -40,8 +50,10 @@ export class Engine {
   private sources: ModelSources | undefined;
   private runtime: RuntimeAssets | undefined;
   private choices: ChoiceStore | undefined;
-  /** Posts a closed monitoring window to the main thread (set by the worker entry). */
-  postWindow: (event: WindowEvent) => void = () => undefined;
+  /** Posts a closed monitoring window or a rollout event to the main thread (set by the worker entry). */
+  postNote: (event: WindowEvent | RolloutEvent) => void = () => undefined;
+  /** Ids for loads the worker starts itself (second versions, rollbacks), apart from the main thread's. */
+  private nextInternal = -1;
 
   get storage(): ModelSources {
     if (!this.sources) throw new EdgeInferError('runtime-disposed', 'the worker was not initialized');
@@ -73,16 +85,71 @@ export class Engine {
    * stable version, and the reply's assignment says `rolled-back` with the failure.
    */
   async load(request: LoadRequest, emit: (event: LoadEvent) => void = () => undefined): Promise<LoadReply> {
+    let loaded: LoadRequest = request;
+    let reply: LoadReply;
     try {
-      return await this.loadOnce(request, emit);
+      reply = await this.loadOnce(request, emit);
     } catch (error) {
       const assignment = this.sources?.assignmentOf(request);
       const code = (error as EdgeInferError).code;
       if (request.source.kind !== 'manifest' || assignment?.arm !== 'variant' || !assignment.stable || !ROLLBACK_CODES.has(code)) throw error;
-      const reason = `${code}: ${(error as Error).message}`;
+      const reason = `load-failed: ${code}: ${(error as Error).message}`;
       emit({ type: 'warning', id: request.id, code: 'rolled-back', message: `variant ${assignment.version} of "${request.id}" failed, loading stable ${assignment.stable}: ${reason}` });
-      return this.loadOnce({ ...request, source: { ...request.source, version: assignment.stable, rollback: reason } }, emit);
+      // A file that is broken stays broken: remembered. A failed download may work next time: not remembered.
+      if (code === 'integrity-mismatch' || code === 'model-invalid') await this.storage.rememberRollback(request, assignment.version, reason);
+      loaded = { ...request, source: { ...request.source, version: assignment.stable, rollback: { from: assignment.version, reason } } };
+      reply = await this.loadOnce(loaded, emit);
     }
+    this.watch(reply.handle, loaded, emit);
+    return reply;
+  }
+
+  /** Starts the rollout's guardrails and second version for a loaded model, when its rollout asks for them. */
+  private watch(handle: number, request: LoadRequest, emit: (event: LoadEvent) => void): void {
+    const entry = this.sessions.get(handle)!;
+    const host: RolloutHost = {
+      post: (event) => this.postNote(event),
+      served: { busy: () => entry.queued > 0 || (entry.batcher?.busy ?? false), settled: () => entry.queue },
+      open: (version, rollback) => this.detached(entry, version, rollback),
+      swap: (opened, reply, release) => this.swap(entry, opened, reply, release),
+      remember: (version, reason) => this.storage.rememberRollback(request, version, reason),
+      warn: (message) => emit({ type: 'warning', id: request.id, code: 'second-off', message }),
+    };
+    entry.rollout = watchRollout(request.id, handle, this.storage.assignmentOf(request), host);
+    entry.tap = joinTaps(entry.monitor, entry.rollout);
+  }
+
+  /** Loads another version of `entry`'s model on its backend, as a session outside the engine's handles. */
+  private async detached(entry: Entry, version: string, rollback?: { from: string; reason: string }) {
+    const { request } = entry;
+    const source = { ...(request.source as Extract<LoadRequest['source'], { kind: 'manifest' }>), version, ...(rollback ? { rollback } : {}) };
+    const { monitor: _, ...rest } = request;
+    const reply = await this.loadOnce({ ...rest, requestId: this.nextInternal--, source, backends: [entry.backend], warmup: rollback !== undefined }, () => undefined);
+    const loaded = this.sessions.get(reply.handle)!;
+    this.sessions.delete(reply.handle);
+    return { opened: loaded.opened, reply, release: loaded.release };
+  }
+
+  /** Puts stable's session in the place of a variant's (same handle, monitor and batcher); false when their signatures differ. */
+  private swap(entry: Entry, opened: Entry['opened'], reply: LoadReply, release: () => void): boolean {
+    if (JSON.stringify([reply.inputs, reply.outputs]) !== entry.signature || !this.sessions.has(this.handleOf(entry))) return false;
+    const old = { opened: entry.opened, release: entry.release };
+    Object.assign(entry, { opened, release, backend: reply.backend });
+    void entry.queue.then(async () => {
+      old.release();
+      await old.opened.session.release();
+    });
+    return true;
+  }
+
+  private handleOf(entry: Entry): number {
+    for (const [handle, e] of this.sessions) if (e === entry) return handle;
+    return 0;
+  }
+
+  /** How a model's rollout is doing here (guardrails, second version); empty when it has none. */
+  rolloutState(handle: number): RolloutState {
+    return this.entry(handle).rollout?.state() ?? {};
   }
 
   private async loadOnce(request: LoadRequest, emit: (event: LoadEvent) => void): Promise<LoadReply> {
@@ -110,10 +177,11 @@ export class Engine {
       const watched = request.monitor && (await this.profileFor(request, signature, controller.signal, emit));
       const handle = this.nextHandle++;
       const release = this.storage.hold(request.id, fetched.version);
-      const tap = watched && 'profile' in watched
-        ? new MonitorTap(watched.profile, watched.windowSize, request.monitor!.sampleRate, (window) => this.postWindow({ handle, window }))
+      const monitor = watched && 'profile' in watched
+        ? new MonitorTap(watched.profile, watched.windowSize, request.monitor!.sampleRate, (window) => this.postNote({ handle, window }))
         : undefined;
-      this.sessions.set(handle, { id: request.id, opened, release, queue: Promise.resolve(), queued: 0, ...(tap ? { tap } : {}) });
+      const shape = JSON.stringify([signature.inputs, signature.outputs]);
+      this.sessions.set(handle, { id: request.id, opened, release, backend, queue: Promise.resolve(), queued: 0, request, signature: shape, ...(monitor ? { monitor, tap: monitor } : {}) });
       emit({ type: 'ready', id: request.id, version: fetched.version, source: fetched.source, cached: fetched.cached, backend });
       const skipped = choice.candidates.filter((c) => c.reason !== undefined && c.backend !== backend);
       return {
@@ -185,8 +253,8 @@ export class Engine {
     return parseProfile(json);
   }
 
-  /** The drift monitor of a loaded model, if any. */
-  tapOf(handle: number): MonitorTap | undefined {
+  /** What watches a loaded model's runs (drift monitor, rollout), if anything. */
+  tapOf(handle: number): RunTap | undefined {
     return this.sessions.get(handle)?.tap;
   }
 
@@ -218,6 +286,7 @@ export class Engine {
     const entry = this.sessions.get(handle);
     if (!entry) return;
     this.sessions.delete(handle);
+    await entry.rollout?.close();
     await entry.queue;
     entry.release();
     await entry.opened.session.release();
@@ -243,7 +312,7 @@ const ROLLBACK_CODES = new Set<string | undefined>([
 function assignmentOf(sources: ModelSources, request: LoadRequest): Pick<LoadReply, 'assignment'> {
   const a = sources.assignmentOf(request);
   if (!a) return {};
-  const { stable: _, ...assignment } = a;
+  const { stable: _, rollout: __, ...assignment } = a;
   return { assignment };
 }
 
@@ -252,6 +321,15 @@ async function warmUp(opened: Opened<unknown>, request: LoadRequest, inputs: Par
   const feeds = request.probe.feeds ?? probeFeeds(inputs);
   if (!feeds) return;
   await runOn(opened, request.id, feeds).catch(() => undefined);
+}
+
+function joinTaps(a: RunTap | undefined, b: RunTap | undefined): RunTap | undefined {
+  if (!a || !b) return a ?? b;
+  return {
+    capture: (inputs, outputs, ms) => (a.capture(inputs, outputs, ms), b.capture(inputs, outputs, ms)),
+    fail: () => (a.fail(), b.fail()),
+    drain: () => (a.drain(), b.drain()),
+  };
 }
 
 function enqueue<T>(entry: Entry, task: () => Promise<T>): Promise<T> {

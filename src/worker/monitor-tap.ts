@@ -5,11 +5,12 @@ import { bindRows, rowFeatures, type FeaturePlan } from '../monitor/features.js'
 import { planOfProfile } from '../monitor/profile.js';
 import type { Profile } from '../monitor/profile-types.js';
 import { DriftWindow, type WindowCounts } from '../monitor/window.js';
+import type { RunTap } from '../rpc/run-port.js';
 import type { Tensor, TypedArray } from '../tensor.js';
 
 type Tensors = Record<string, Pick<Tensor, 'data'>>;
 
-export class MonitorTap {
+export class MonitorTap implements RunTap {
   private readonly plan: FeaturePlan;
   private readonly window: DriftWindow;
   private readonly row: Float64Array;
@@ -45,6 +46,8 @@ export class MonitorTap {
       else into[g.tensor] = { data: from.slice() };
     }
   }
+
+  fail(): void {}
 
   /** After the reply left: bins the captured rows; each full window goes to `onWindow`. */
   drain(): void {

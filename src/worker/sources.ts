@@ -5,7 +5,8 @@ import { autoForms, chooseFile, profileFileOf, type FileChoice, type ManifestMod
 import { checkOrigin } from '../store/origins.js';
 import { ManifestResolver, type Resolved } from '../store/resolve.js';
 import { InstallId } from '../store/install-id.js';
-import type { Assignment } from '../store/rollout.js';
+import { Rollbacks } from '../store/rollbacks.js';
+import type { Assignment, Rollout } from '../store/rollout.js';
 import type { Backend } from '../options.js';
 import { keyOf } from '../store/space.js';
 import { sha256Hex } from '../store/integrity.js';
@@ -25,27 +26,42 @@ export class ModelSources {
   /** What the manifest chose for each load request (the latest resolve wins; they agree within one load). */
   private readonly chosen = new WeakMap<LoadRequest, Resolved>();
   private readonly install: InstallId;
+  private readonly rollbacks: Rollbacks;
 
   constructor(private readonly config: StorageConfig) {
     this.store = new ModelStore(config.dbName);
     this.loader = new ModelLoader(this.store, { maxBytes: config.maxBytes, chunkBytes: config.chunkBytes, retries: config.retries, backoffMs: config.retryDelayMs });
     this.resolver = new ManifestResolver(this.store, this.loader, { retries: config.retries, backoffMs: config.retryDelayMs });
     this.install = new InstallId(config.dbName);
+    this.rollbacks = new Rollbacks(config.dbName);
   }
 
-  /** The assignment of a manifest load, once resolved; a retry on stable says `rolled-back` with the reason. */
-  assignmentOf(request: LoadRequest): (Assignment & { stable?: string }) | undefined {
+  /**
+   * The assignment of a manifest load, once resolved (with the stable version a variant falls back to, and the id's
+   * rollout); a load of stable in place of a variant says `rolled-back`, from which version and why.
+   */
+  assignmentOf(request: LoadRequest): (Assignment & { stable?: string; rollout?: Rollout }) | undefined {
     const resolved = this.chosen.get(request);
     if (!resolved || request.source.kind !== 'manifest') return undefined;
     const { rollback } = request.source;
-    if (rollback !== undefined) return { version: resolved.assignment.version, arm: 'rolled-back', reason: rollback };
-    return { ...resolved.assignment, ...(resolved.stable ? { stable: resolved.stable } : {}) };
+    const { assignment, stable, rollout } = resolved;
+    if (rollback !== undefined) return { version: assignment.version, arm: 'rolled-back', ...rollback, ...(rollout ? { rollout } : {}) };
+    return { ...assignment, ...(stable ? { stable } : {}), ...(rollout ? { rollout } : {}) };
+  }
+
+  /** Remembers that this device rolled `request`'s model back from variant `version`, so later loads run stable. */
+  rememberRollback(request: LoadRequest, version: string, reason: string): Promise<void> {
+    if (request.source.kind !== 'manifest') return Promise.resolve();
+    return this.rollbacks.set(request.source.manifest, request.id, { version, reason });
   }
 
   private async resolve(request: LoadRequest, signal: AbortSignal, pick: (entry: ManifestModel) => ReturnType<typeof chooseFile>): Promise<Resolved> {
     const source = request.source as Extract<LoadRequest['source'], { kind: 'manifest' }>;
     const unit = request.unitId ?? (await this.install.get());
-    const resolved = await this.resolver.resolve(source.manifest, request.id, source.version, signal, pick, unit);
+    const rolledBack = source.version === undefined ? await this.rollbacks.get(source.manifest, request.id) : undefined;
+    const resolved = await this.resolver.resolve(source.manifest, request.id, source.version, signal, pick, unit, rolledBack);
+    // Another variant version than the one rolled back from: the device gives it a chance.
+    if (rolledBack && resolved.assignment.arm === 'variant') void this.rollbacks.clear(source.manifest, request.id);
     this.chosen.set(request, resolved);
     return resolved;
   }
@@ -121,7 +137,8 @@ export class ModelSources {
       const fetched = await this.loader.get(file, signal, emit);
       // Check for a newer version in the background, unless the browser knows it is offline.
       if (stale && fetched.source === 'cache' && globalThis.navigator?.onLine !== false) {
-        void this.resolver.refresh(source.manifest, file, pick, emit, request.unitId ?? (await this.install.get()));
+        const unit = request.unitId ?? (await this.install.get());
+        void this.resolver.refresh(source.manifest, file, pick, emit, unit, await this.rollbacks.get(source.manifest, id));
       }
       return { ...fetched, version: file.version, sha256: file.sha256 };
     } catch (error) {

@@ -3,12 +3,12 @@ import { expose } from 'comlink';
 import { Engine } from './engine.js';
 import type { WorkerApi } from '../rpc/protocol.js';
 import { withPlainErrors } from '../rpc/wire.js';
-import { postWindow, serveRuns } from '../rpc/run-port.js';
+import { postNote, serveRuns } from '../rpc/run-port.js';
 
 const engine = new Engine();
 // Before expose(): runs (arrays) must not reach comlink's listener.
 serveRuns(self, engine);
-engine.postWindow = (event) => postWindow(self, event);
+engine.postNote = (event) => postNote(self, event);
 
 const api: WorkerApi = withPlainErrors({
   init: async (config) => engine.init(config),
@@ -21,6 +21,7 @@ const api: WorkerApi = withPlainErrors({
   storageDelete: (id) => engine.storage.delete(id),
   storageClear: () => engine.storage.clear(),
   release: (handle) => engine.release(handle),
+  rolloutState: async (handle) => engine.rolloutState(handle),
 } satisfies WorkerApi);
 
 expose(api);

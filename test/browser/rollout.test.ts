@@ -101,9 +101,9 @@ test('the install id is made once, kept in IndexedDB, and keeps the arm across r
 }, 90_000);
 
 test.each<[string, (key: string, sha256: string) => Record<string, unknown>, RegExp]>([
-  ['404s', (key) => ({ file: `/__test/file/${key}/digits/model.onnx?status=404` }), /^model-fetch-failed: .*404/],
-  ['has a wrong sha256', () => ({ sha256: 'ab'.repeat(32) }), /^integrity-mismatch: /],
-  ['is not a model onnxruntime can load', (_, sha256) => ({ file: new URL('./fixtures/unknown-op.onnx', import.meta.url).href, sha256, bytes: undefined }), /^model-invalid: /],
+  ['404s', (key) => ({ file: `/__test/file/${key}/digits/model.onnx?status=404` }), /^load-failed: model-fetch-failed: .*404/],
+  ['has a wrong sha256', () => ({ sha256: 'ab'.repeat(32) }), /^load-failed: integrity-mismatch: /],
+  ['is not a model onnxruntime can load', (_, sha256) => ({ file: new URL('./fixtures/unknown-op.onnx', import.meta.url).href, sha256, bytes: undefined }), /^load-failed: model-invalid: /],
 ])('a variant that %s falls back to stable with the reason', async (_, broken, reason) => {
   const key = uniqueKey('rollout-broken');
   const fixture = new Uint8Array(await (await fetch(new URL('./fixtures/unknown-op.onnx', import.meta.url))).arrayBuffer());
@@ -115,10 +115,16 @@ test.each<[string, (key: string, sha256: string) => Record<string, unknown>, Reg
   const { events, onProgress } = recorder();
   const model = await runtime.load('model', { unitId: inVariant, onProgress });
   expect([model.version, model.inputs[0]!.name]).toEqual(['1.0.0', 'history']);
-  expect(model.assignment).toMatchObject({ version: '1.0.0', arm: 'rolled-back' });
+  expect(model.assignment).toMatchObject({ version: '1.0.0', arm: 'rolled-back', from: '2.0.0' });
   expect(model.assignment!.reason).toMatch(reason);
   expect(events.filter((e) => e.type === 'warning' && e.code === 'rolled-back')).toHaveLength(1);
   expect((await model.run({ history: new Float32Array(model.inputs[0]!.dims!.reduce<number>((n, d) => n * (typeof d === 'number' ? d : 1), 1)) })).outputs).toBeDefined();
+  // A broken file is remembered (the next load goes straight to stable); a failed download is tried again.
+  const again = recorder();
+  const next = await runtime.load('model', { unitId: inVariant, onProgress: again.onProgress });
+  const remembered = !reason.source.includes('fetch-failed');
+  expect(next.assignment).toMatchObject({ version: '1.0.0', arm: 'rolled-back', from: '2.0.0' });
+  expect(again.events.filter((e) => e.type === 'warning' && e.code === 'rolled-back')).toHaveLength(remembered ? 0 : 1);
   await runtime.dispose();
 }, 60_000);
 

@@ -85,6 +85,15 @@ describe('manifest rollout validation', () => {
     ['stable as a variant', withRollout({ stable: '1', variants: [{ version: '1', weight: 0.1 }] }), 'models[0].rollout.variants[0].version'],
     ['a numeric salt', withRollout({ stable: '1', salt: 1 }), 'models[0].rollout.salt'],
     ['a null variant', withRollout({ stable: '1', variants: [null] }), 'models[0].rollout.variants[0]'],
+    ['an unknown shadow version', withRollout({ stable: '1', shadow: { version: '9', sampleRate: 0.1 } }), 'models[0].rollout.shadow.version'],
+    ['a negative shadow rate', withRollout({ stable: '1', shadow: { version: '2', sampleRate: -0.1 } }), 'models[0].rollout.shadow.sampleRate'],
+    ['a shadow rate over 1', withRollout({ stable: '1', shadow: { version: '2', sampleRate: 1.5 } }), 'models[0].rollout.shadow.sampleRate'],
+    ['guardrails without minRuns', withRollout({ stable: '1', guardrails: { maxErrorRate: 0.1 } }), 'models[0].rollout.guardrails.minRuns'],
+    ['a fractional minRuns', withRollout({ stable: '1', guardrails: { minRuns: 2.5 } }), 'models[0].rollout.guardrails.minRuns'],
+    ['a negative maxErrorRate', withRollout({ stable: '1', guardrails: { minRuns: 10, maxErrorRate: -1 } }), 'models[0].rollout.guardrails.maxErrorRate'],
+    ['a zero maxP95Ms', withRollout({ stable: '1', guardrails: { minRuns: 10, maxP95Ms: 0 } }), 'models[0].rollout.guardrails.maxP95Ms'],
+    ['minAgreement over 1', withRollout({ stable: '1', guardrails: { minRuns: 10, minAgreement: 2 } }), 'models[0].rollout.guardrails.minAgreement'],
+    ['a zero agreement sample rate', withRollout({ stable: '1', guardrails: { minRuns: 10, sampleRate: 0 } }), 'models[0].rollout.guardrails.sampleRate'],
     ['two rollouts for one id', { models: [entry('1', { rollout: { stable: '1' } }), entry('2', { rollout: { stable: '2' } })] }, 'models[1].rollout'],
   ])('rejects %s with manifest-invalid naming the field', (_, value, field) => {
     expect(codeOf(() => parseManifest(value, url))).toBe('manifest-invalid');
@@ -99,6 +108,8 @@ describe('manifest rollout validation', () => {
   test('a valid rollout parses, weights summing to 1 with float error included', () => {
     expect(() => parseManifest(withRollout({ stable: '1', variants: [{ version: '2', weight: 0.1 }, { version: '3', weight: 0.9 }], salt: 'x' }, 1), url)).not.toThrow();
     expect(() => parseManifest(withRollout({ stable: '3', variants: [{ version: '1', weight: 0.7 }, { version: '2', weight: 0.2 + 0.1 }] }), url)).not.toThrow();
+    const full = { stable: '1', variants: [{ version: '2', weight: 0.05 }], shadow: { version: '3', sampleRate: 0.1 }, guardrails: { minRuns: 50, maxErrorRate: 0.01, maxP95Ms: 20, minAgreement: 0.95, sampleRate: 0.2, tolerance: 1e-2 } };
+    expect(parseManifest(withRollout(full), url).models[0]!.rollout).toEqual(full);
   });
 });
 
@@ -121,6 +132,16 @@ describe('selectModel', () => {
     const stable = selectModel(parsed, 'm', inStable, url);
     expect(stable).toMatchObject({ entry: { version: '1' }, assignment: { version: '1', arm: 'stable' } });
     expect(stable.stable).toBeUndefined();
+  });
+
+  test('a variant remembered as rolled back gives stable, with where from and why; another version does not', () => {
+    const parsed = parseManifest(withRollout({ stable: '1', variants: [{ version: '2', weight: 1 }] }), url);
+    expect(selectModel(parsed, 'm', 'u', url, { version: '2', reason: 'max-p95-ms: 40 ms' })).toEqual({
+      entry: expect.objectContaining({ version: '1' }),
+      assignment: { version: '1', arm: 'rolled-back', from: '2', reason: 'max-p95-ms: 40 ms' },
+      rollout: expect.objectContaining({ stable: '1' }),
+    });
+    expect(selectModel(parsed, 'm', 'u', url, { version: '3', reason: 'x' }).assignment).toEqual({ version: '2', arm: 'variant' });
   });
 
   test('an unknown id is still model-unknown', () => {
