@@ -50,7 +50,7 @@ async function measure(): Promise<unknown> {
   await new Promise((r) => setTimeout(r, 200)); // lets the last shadow runs finish
   const { second } = await model.rollout.report();
   await runtime.dispose();
-  const during = second && before && { runs: second.runs - before.runs, skipped: second.skipped - before.skipped, p50Ms: second.p50Ms, agreed: second.agreed - before.agreed };
+  const during = second && before && { runs: second.runs - before.runs, skipped: second.skipped - before.skipped, p50Ms: second.p50Ms, p95Ms: second.p95Ms, agreed: second.agreed - before.agreed };
   return { times, second: during };
 }
 

@@ -4,9 +4,7 @@ import type { Tensor } from '../tensor.js';
 import { Batcher, channelScheduler, type Scheduler } from './batcher.js';
 import type { BackendChoice, BatchPolicy, InitConfig, LoadEvent, LoadReply, LoadRequest, RolloutEvent, RolloutState, RunOutcome, RunReply, WindowEvent, WorkerEnv } from '../rpc/protocol.js';
 import type { RunTap } from '../rpc/run-port.js';
-import { checkProfileMatches, parseProfile } from '../monitor/profile.js';
-import type { Profile } from '../monitor/profile-types.js';
-import { MonitorTap } from './monitor-tap.js';
+import { MonitorTap, profileFor } from './monitor-tap.js';
 import type { Signature } from './onnx-signature.js';
 import { availability } from './backend.js';
 import { ChoiceStore } from './choice-store.js';
@@ -17,7 +15,7 @@ import { probeFeeds } from '../probe-feeds.js';
 import { createSession, runOn, signatureOf, type Opened } from './session.js';
 import { RuntimeAssets } from './runtime-assets.js';
 import { ModelSources } from './sources.js';
-import { watchRollout, type RolloutHost, type RolloutWatch } from './rollout-watch.js';
+import { joinTaps, watchRollout, type RolloutHost, type RolloutWatch } from './rollout-watch.js';
 
 interface Entry {
   id: string;
@@ -37,9 +35,9 @@ interface Entry {
   rollout?: RolloutWatch;
   /** What watches each run: the two above, joined. */
   tap?: RunTap;
-  /** The request that loaded it, and its inputs and outputs (JSON): a rollback loads stable for the same handle. */
-  request: LoadRequest;
+  /** Its inputs and outputs (JSON): stable replaces a variant in the same handle only if they are the same. */
   signature: string;
+  released?: boolean;
 }
 
 /** Owns the onnxruntime-web sessions of one worker. */
@@ -104,47 +102,38 @@ export class Engine {
     return reply;
   }
 
-  /** Starts the rollout's guardrails and second version for a loaded model, when its rollout asks for them. */
+  /**
+   * Starts the rollout's guardrails and second version for a loaded model, when its rollout asks for them. Other
+   * versions load as sessions outside the engine's handles, on the model's backend; a rollback puts stable's session
+   * in the variant's place (same handle, monitor and batcher), once the runs queued on the variant are done.
+   */
   private watch(handle: number, request: LoadRequest, emit: (event: LoadEvent) => void): void {
     const entry = this.sessions.get(handle)!;
+    const source = request.source as Extract<LoadRequest['source'], { kind: 'manifest' }>;
+    const { monitor: _, ...rest } = request;
     const host: RolloutHost = {
       post: (event) => this.postNote(event),
       served: { busy: () => entry.queued > 0 || (entry.batcher?.busy ?? false), settled: () => entry.queue },
-      open: (version, rollback) => this.detached(entry, version, rollback),
-      swap: (opened, reply, release) => this.swap(entry, opened, reply, release),
+      open: async (version, rollback) => {
+        const reply = await this.loadOnce({
+          ...rest, requestId: this.nextInternal--, source: { ...source, version, ...(rollback ? { rollback } : {}) }, backends: [entry.backend], warmup: rollback !== undefined,
+        }, () => undefined);
+        const { opened, release } = this.sessions.get(reply.handle)!;
+        this.sessions.delete(reply.handle);
+        return { opened, reply, release };
+      },
+      swap: (opened, reply, release) => {
+        if (entry.released || JSON.stringify([reply.inputs, reply.outputs]) !== entry.signature) return false;
+        const old = { opened: entry.opened, release: entry.release };
+        Object.assign(entry, { opened, release, backend: reply.backend });
+        void entry.queue.then(() => (old.release(), old.opened.session.release()));
+        return true;
+      },
       remember: (version, reason) => this.storage.rememberRollback(request, version, reason),
       warn: (message) => emit({ type: 'warning', id: request.id, code: 'second-off', message }),
     };
     entry.rollout = watchRollout(request.id, handle, this.storage.assignmentOf(request), host);
     entry.tap = joinTaps(entry.monitor, entry.rollout);
-  }
-
-  /** Loads another version of `entry`'s model on its backend, as a session outside the engine's handles. */
-  private async detached(entry: Entry, version: string, rollback?: { from: string; reason: string }) {
-    const { request } = entry;
-    const source = { ...(request.source as Extract<LoadRequest['source'], { kind: 'manifest' }>), version, ...(rollback ? { rollback } : {}) };
-    const { monitor: _, ...rest } = request;
-    const reply = await this.loadOnce({ ...rest, requestId: this.nextInternal--, source, backends: [entry.backend], warmup: rollback !== undefined }, () => undefined);
-    const loaded = this.sessions.get(reply.handle)!;
-    this.sessions.delete(reply.handle);
-    return { opened: loaded.opened, reply, release: loaded.release };
-  }
-
-  /** Puts stable's session in the place of a variant's (same handle, monitor and batcher); false when their signatures differ. */
-  private swap(entry: Entry, opened: Entry['opened'], reply: LoadReply, release: () => void): boolean {
-    if (JSON.stringify([reply.inputs, reply.outputs]) !== entry.signature || !this.sessions.has(this.handleOf(entry))) return false;
-    const old = { opened: entry.opened, release: entry.release };
-    Object.assign(entry, { opened, release, backend: reply.backend });
-    void entry.queue.then(async () => {
-      old.release();
-      await old.opened.session.release();
-    });
-    return true;
-  }
-
-  private handleOf(entry: Entry): number {
-    for (const [handle, e] of this.sessions) if (e === entry) return handle;
-    return 0;
   }
 
   /** How a model's rollout is doing here (guardrails, second version); empty when it has none. */
@@ -174,14 +163,14 @@ export class Engine {
         await session.release();
         throw error;
       }
-      const watched = request.monitor && (await this.profileFor(request, signature, controller.signal, emit));
+      const watched = request.monitor && (await profileFor(this.storage, request, signature, controller.signal, emit));
       const handle = this.nextHandle++;
       const release = this.storage.hold(request.id, fetched.version);
       const monitor = watched && 'profile' in watched
         ? new MonitorTap(watched.profile, watched.windowSize, request.monitor!.sampleRate, (window) => this.postNote({ handle, window }))
         : undefined;
       const shape = JSON.stringify([signature.inputs, signature.outputs]);
-      this.sessions.set(handle, { id: request.id, opened, release, backend, queue: Promise.resolve(), queued: 0, request, signature: shape, ...(monitor ? { monitor, tap: monitor } : {}) });
+      this.sessions.set(handle, { id: request.id, opened, release, backend, queue: Promise.resolve(), queued: 0, signature: shape, ...(monitor ? { monitor, tap: monitor } : {}) });
       emit({ type: 'ready', id: request.id, version: fetched.version, source: fetched.source, cached: fetched.cached, backend });
       const skipped = choice.candidates.filter((c) => c.reason !== undefined && c.backend !== backend);
       return {
@@ -222,37 +211,6 @@ export class Engine {
     return { opened, choice: { mode: request.backends.length === 1 ? 'forced' : 'listed', chosen: opened.backend, candidates, cached: false }, warm: false };
   }
 
-  /**
-   * The profile to monitor a model with. A profile the app passed must fit the model (else the load fails); one the
-   * manifest names may be missing, unreachable or wrong: the model then runs unmonitored, with a warning.
-   */
-  private async profileFor(request: LoadRequest, signature: Signature, signal: AbortSignal, emit: (event: LoadEvent) => void): Promise<LoadReply['monitor']> {
-    const { profile: given, windowSize } = request.monitor!;
-    try {
-      // A profile the app passed was parsed on the main thread already (load options).
-      const profile = given === 'manifest' ? await this.manifestProfile(request, signal) : given;
-      checkProfileMatches(profile, signature.inputs, signature.outputs);
-      return { profile, windowSize };
-    } catch (error) {
-      if (given !== 'manifest' || (error as EdgeInferError).code === 'aborted') throw error;
-      const message = `model "${request.id}" runs unmonitored: ${(error as Error).message}`;
-      emit({ type: 'warning', id: request.id, code: 'monitor-off', message });
-      return { off: message };
-    }
-  }
-
-  private async manifestProfile(request: LoadRequest, signal: AbortSignal): Promise<Profile> {
-    const bytes = await this.storage.profile(request, signal);
-    if (!bytes) throw new EdgeInferError('profile-invalid', 'its manifest entry names no profile (pass monitor.profile, or add one with `edge-infer profile`)');
-    let json: unknown;
-    try {
-      json = JSON.parse(new TextDecoder().decode(bytes));
-    } catch {
-      throw new EdgeInferError('profile-invalid', 'its profile is not JSON');
-    }
-    return parseProfile(json);
-  }
-
   /** What watches a loaded model's runs (drift monitor, rollout), if anything. */
   tapOf(handle: number): RunTap | undefined {
     return this.sessions.get(handle)?.tap;
@@ -286,6 +244,7 @@ export class Engine {
     const entry = this.sessions.get(handle);
     if (!entry) return;
     this.sessions.delete(handle);
+    entry.released = true;
     await entry.rollout?.close();
     await entry.queue;
     entry.release();
@@ -321,15 +280,6 @@ async function warmUp(opened: Opened<unknown>, request: LoadRequest, inputs: Par
   const feeds = request.probe.feeds ?? probeFeeds(inputs);
   if (!feeds) return;
   await runOn(opened, request.id, feeds).catch(() => undefined);
-}
-
-function joinTaps(a: RunTap | undefined, b: RunTap | undefined): RunTap | undefined {
-  if (!a || !b) return a ?? b;
-  return {
-    capture: (inputs, outputs, ms) => (a.capture(inputs, outputs, ms), b.capture(inputs, outputs, ms)),
-    fail: () => (a.fail(), b.fail()),
-    drain: () => (a.drain(), b.drain()),
-  };
 }
 
 function enqueue<T>(entry: Entry, task: () => Promise<T>): Promise<T> {

@@ -1,8 +1,12 @@
 // Drift monitoring of one model in the worker. A sampled run's tensors are copied before its reply leaves (their
 // buffers move to the main thread with it; a copy into kept arrays costs about what a memcpy does), and binned after,
 // so monitoring adds no feature arithmetic to the caller's wait. Full windows go to the main thread for scoring.
+import { EdgeInferError } from '../errors.js';
 import { bindRows, rowFeatures, type FeaturePlan } from '../monitor/features.js';
-import { planOfProfile } from '../monitor/profile.js';
+import { checkProfileMatches, parseProfile, planOfProfile } from '../monitor/profile.js';
+import type { LoadEvent, LoadReply, LoadRequest } from '../rpc/protocol.js';
+import type { Signature } from './onnx-signature.js';
+import type { ModelSources } from './sources.js';
 import type { Profile } from '../monitor/profile-types.js';
 import { DriftWindow, type WindowCounts } from '../monitor/window.js';
 import type { RunTap } from '../rpc/run-port.js';
@@ -65,4 +69,35 @@ export class MonitorTap implements RunTap {
     }
     this.captured = 0;
   }
+}
+
+/**
+ * The profile to monitor a model with. A profile the app passed must fit the model (else the load fails); one the
+ * manifest names may be missing, unreachable or wrong: the model then runs unmonitored, with a warning.
+ */
+export async function profileFor(sources: ModelSources, request: LoadRequest, signature: Signature, signal: AbortSignal, emit: (event: LoadEvent) => void): Promise<LoadReply['monitor']> {
+  const { profile: given, windowSize } = request.monitor!;
+  try {
+    // A profile the app passed was parsed on the main thread already (load options).
+    const profile = given === 'manifest' ? await manifestProfile(sources, request, signal) : given;
+    checkProfileMatches(profile, signature.inputs, signature.outputs);
+    return { profile, windowSize };
+  } catch (error) {
+    if (given !== 'manifest' || (error as EdgeInferError).code === 'aborted') throw error;
+    const message = `model "${request.id}" runs unmonitored: ${(error as Error).message}`;
+    emit({ type: 'warning', id: request.id, code: 'monitor-off', message });
+    return { off: message };
+  }
+}
+
+async function manifestProfile(sources: ModelSources, request: LoadRequest, signal: AbortSignal): Promise<Profile> {
+  const bytes = await sources.profile(request, signal);
+  if (!bytes) throw new EdgeInferError('profile-invalid', 'its manifest entry names no profile (pass monitor.profile, or add one with `edge-infer profile`)');
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw new EdgeInferError('profile-invalid', 'its profile is not JSON');
+  }
+  return parseProfile(json);
 }

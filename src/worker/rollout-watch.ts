@@ -128,3 +128,13 @@ export class RolloutWatch implements RunTap {
     }
   }
 }
+
+/** Both taps, in order; either alone when the other is absent. */
+export function joinTaps(a: RunTap | undefined, b: RunTap | undefined): RunTap | undefined {
+  if (!a || !b) return a ?? b;
+  return {
+    capture: (inputs, outputs, ms) => (a.capture(inputs, outputs, ms), b.capture(inputs, outputs, ms)),
+    fail: () => (a.fail(), b.fail()),
+    drain: () => (a.drain(), b.drain()),
+  };
+}
