@@ -41,6 +41,9 @@ test('split: inference records reach the receiver with model.arm stable and vari
   expect(total(s, 'edge_infer.model.load.duration', { 'model.arm': 'stable' })).toBe(1);
   expect(total(s, 'edge_infer.model.load.duration', { 'model.arm': 'variant' })).toBe(1);
   expect(s.sessions).toBe(2);
+  // Both devices shadow-test the other int8 form on a quarter of their runs; its results arrive beside the arms.
+  expect(total(s, 'edge_infer.shadow.runs', { 'model.arm': 'stable', 'shadow.version': 'shadow-int8' })).toBeGreaterThan(0);
+  expect(total(s, 'edge_infer.shadow.runs', { 'model.arm': 'variant', 'shadow.version': 'shadow-int8' })).toBeGreaterThan(0);
 
   // The receiver part is polled every 2 s.
   const columns = page.locator('#fleet-arms table[data-model="digits"] thead th.arm');
@@ -50,6 +53,7 @@ test('split: inference records reach the receiver with model.arm stable and vari
   const counts = (await row('runs').allTextContents()).map(Number);
   expect(counts.every((n) => n >= 60)).toBe(true);
   for (const p of await row('p95 ms').allTextContents()) expect(p).toMatch(/^\d+\.\d\d$|^> \d+$/);
+  for (const p of await row('shadow agreement').allTextContents()) expect(p).toMatch(/%/);
   expect(errors).toEqual([]);
   await page.close();
 }, 150_000);
