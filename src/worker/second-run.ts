@@ -5,6 +5,7 @@
 import { setOwn } from '../own.js';
 import type { Tensor, TypedArray } from '../tensor.js';
 import { compareOutputs } from './agreement.js';
+import { channelScheduler } from './batcher.js';
 import { runOn, type Opened } from './session.js';
 
 type Feeds = Record<string, Tensor>;
@@ -147,14 +148,10 @@ function copy(feeds: Feeds): Feeds {
   return out;
 }
 
-/** One macrotask: a posted message is handled before it. */
+let scheduler: ReturnType<typeof channelScheduler> | undefined;
+
+/** One macrotask: a message already posted to the worker is handled before it. */
 function pause(): Promise<void> {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(undefined);
-  });
+  scheduler ??= channelScheduler();
+  return new Promise((resolve) => scheduler!.tick(resolve));
 }
