@@ -41,6 +41,9 @@ test('split: inference records reach the receiver with model.arm stable and vari
   expect(total(s, 'edge_infer.model.load.duration', { 'model.arm': 'stable' })).toBe(1);
   expect(total(s, 'edge_infer.model.load.duration', { 'model.arm': 'variant' })).toBe(1);
   expect(s.sessions).toBe(2);
+  // Both devices are monitored: their outcomes come per arm too.
+  expect(total(s, 'edge_infer.outcomes', { 'model.arm': 'stable' })).toBeGreaterThan(0);
+  expect(total(s, 'edge_infer.outcomes', { 'model.arm': 'variant' })).toBeGreaterThan(0);
   // Both devices shadow-test the other int8 form on a quarter of their runs; its results arrive beside the arms.
   expect(total(s, 'edge_infer.shadow.runs', { 'model.arm': 'stable', 'shadow.version': 'shadow-int8' })).toBeGreaterThan(0);
   expect(total(s, 'edge_infer.shadow.runs', { 'model.arm': 'variant', 'shadow.version': 'shadow-int8' })).toBeGreaterThan(0);
