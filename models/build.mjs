@@ -27,6 +27,14 @@ async function timed(fn) {
   return { ...result, seconds: (performance.now() - start) / 1000 };
 }
 
+/** What model.predict() does around a bundled model (src/processors/spec.ts): digits read drawings as MNIST was made. */
+const PROCESSORS = {
+  digits: {
+    pre: { type: 'image', input: 'pixels', width: 28, height: 28, channels: 'gray', layout: 'flat', fit: 'content', contentSize: 20, threshold: 20 },
+    post: { type: 'classes', output: 'probabilities', labels: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], topK: 3 },
+  },
+};
+
 async function manifestEntry(result) {
   const { id, file, bytes, source, licence, metrics, seconds, check, ...extra } = result;
   const sig = extra.signature ?? signature(bytes);
@@ -46,6 +54,7 @@ async function manifestEntry(result) {
     licence,
     ...extra,
     metrics,
+    ...PROCESSORS[id],
   };
 }
 

@@ -1,6 +1,7 @@
 export { createRuntime, Runtime, type RuntimeStorage } from './runtime.js';
 export type { LoadOptions, LoadSource } from './load-options.js';
-export { Model, type RunOptions, type RunResult } from './model.js';
+export { Model, type PredictInput, type RunOptions, type RunResult } from './model.js';
+export type { ClassScore, ClassesPost, ImagePre, Prediction, Processors, ValuesPost } from './processors/spec.js';
 export { EdgeInferError, isEdgeInferError, type ErrorCode, type SerializedError } from './errors.js';
 export { DEFAULTS, type Backend, type BackendProbeOptions, type ResolvedRuntimeOptions, type RuntimeOptions, type StorageOptions } from './options.js';
 export type { CachedModelInfo } from './store/store.js';

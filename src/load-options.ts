@@ -7,6 +7,7 @@ import { MAX_MODEL_BYTES, type Precision } from './store/manifest.js';
 import type { LoadEvent, LoadRequest } from './rpc/protocol.js';
 import { DTYPES, isTypedArray, type Tensor } from './tensor.js';
 import { checkMonitor, type MonitorOptions } from './monitor/options.js';
+import { checkProcessors, type Processors } from './processors/spec.js';
 import { checkUnitId } from './store/rollout.js';
 
 /** A model to load: a URL (cached and verified when `sha256` is given), or its bytes. */
@@ -63,6 +64,11 @@ export interface LoadOptions extends ServingOptions {
   probeFeeds?: Record<string, Tensor>;
   /** Drift monitoring and outcome tracking (see `MonitorOptions`); off unless given. */
   monitor?: MonitorOptions;
+  /**
+   * What `model.predict()` does before and after the model: an image pre-processor and a classes or values
+   * post-processor (see "Processors" in the README). Wins over the manifest entry's `pre` and `post`.
+   */
+  processors?: Processors;
   /** Aborts the load; chunks already stored are kept, so the next load resumes. */
   signal?: AbortSignal;
   /** Progress events: `runtime` (the first load of a worker), `download` (repeated), `verify`, `cached`, `ready`, and `warning`. */
@@ -91,11 +97,15 @@ export function toLoadRequest(
   const backends = options.backend ? [options.backend] : runtime.backends;
   const feeds = options.probeFeeds === undefined ? undefined : checkProbeFeeds(options.probeFeeds, invalid);
   const monitor = options.monitor === undefined ? undefined : checkMonitor(options.monitor, typeof source === 'string').request;
+  const processors = options.processors === undefined ? undefined : checkProcessors(options.processors, 'processors', (what) => {
+    throw invalid(what);
+  });
   const choice = {
     backends,
     probe: { ...runtime.backendProbe, ...(feeds ? { feeds } : {}) },
     warmup: options.warmup ?? backends === 'auto',
     ...(monitor ? { monitor } : {}),
+    ...(processors ? { processors } : {}),
   };
 
   if (typeof source === 'string') {

@@ -8,7 +8,8 @@ import { resolveServing, type ServingContext, type ServingInfo } from './serving
 import { validateFeeds, wholeBuffers, type Tensor, type ValueInfo } from './tensor.js';
 import type { AnySignature, Signature, TypedFeeds, TypedOutputs } from './typed.js';
 import type { BuildName } from './worker/ort-builds.js';
-import type { BackendChoice, BatchPolicy, LoadReply, LoadSourceKind, RolloutEvent, RolloutState, RunOutcome, RunReply } from './rpc/protocol.js';
+import type { BackendChoice, BatchPolicy, ImageInput, LoadReply, LoadSourceKind, PredictReply, RolloutEvent, RolloutState, RunOutcome, RunReply } from './rpc/protocol.js';
+import type { Prediction, Processors } from './processors/spec.js';
 import { setOwn } from './own.js';
 import { ModelMonitor } from './monitor/monitor.js';
 import { probeFeeds } from './probe-feeds.js';
@@ -76,7 +77,11 @@ export interface ModelHost {
   release(handle: number, generation: number): Promise<void>;
   /** The worker's view of a model's rollout (guardrails, second version). */
   rolloutState(handle: number, generation: number): Promise<RolloutState>;
+  predict(handle: number, generation: number, input: ImageInput): Promise<PredictReply>;
 }
+
+/** What `predict()` takes: pixels, an encoded image, or something the browser can draw. */
+export type PredictInput = ImageData | ImageBitmap | Blob | HTMLCanvasElement | OffscreenCanvas | HTMLImageElement;
 
 /**
  * A loaded model. Inference runs in the runtime's worker; `run()` validates feeds on the calling thread first.
@@ -136,6 +141,8 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
    * `version`, `sha256`, `assignment` and the rest describe stable, which then serves this model.
    */
   readonly rollout: ModelRollout;
+  /** What `predict()` runs before and after the model (from the manifest entry or the load options); undefined: none. */
+  readonly processors: Processors | undefined;
   private info: Pick<LoadReply, 'version' | 'source' | 'cached' | 'backend' | 'build' | 'bytes' | 'sha256' | 'assignment'>;
   private readonly track: ModelWatch['track'];
   private readonly handle: number;
@@ -168,6 +175,7 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
     // Keyed by content, never by name: loads of the same file share entries, different files never do.
     this.cacheOf = serving.context.cache;
     this.cache = this.cacheOf?.open(this.sha256);
+    this.processors = reply.processors && Object.freeze(structuredClone(reply.processors));
     this.rollout = new ModelRollout(() => host.rolloutState(this.handle, generation), () => this.assignment);
     const batching = this.serving.batching || undefined;
     this.coalescer = batching && new RunCoalescer(
@@ -225,6 +233,33 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
     } catch (error) {
       telemetry.recordInference(this, performance.now() - start, 'error');
       telemetry.recordError(error, this);
+      throw error;
+    }
+  }
+
+  /**
+   * Runs the model on an image the way its processors say: the pre-processor makes the input tensor in the worker
+   * (decoding a Blob there too), the post-processor reads the output into an answer, e.g. `{ type: 'classes', label:
+   * '7', score: 0.99, topK }`. Canvases and `<img>` elements become an ImageBitmap first. Not served from the output
+   * cache; monitored and watched by a rollout like `run()`.
+   */
+  async predict(input: PredictInput): Promise<Prediction> {
+    if (this.disposed) throw new EdgeInferError('model-disposed', `model "${this.id}" was disposed; load it again to run it`, { model: this.id });
+    if (!this.processors?.pre) {
+      throw new EdgeInferError('options-invalid', `predict(): model "${this.id}" has no pre-processor: give its manifest entry "pre", or load it with { processors: { pre } }`, { model: this.id });
+    }
+    const image = await imageOf(input, this.id);
+    const telemetry = this.host.telemetry;
+    const start = performance.now();
+    try {
+      const { prediction } = await this.host.predict(this.handle, this.generation, image);
+      if (telemetry?.enabled) telemetry.recordInference(this, performance.now() - start);
+      return prediction;
+    } catch (error) {
+      if (telemetry?.enabled) {
+        telemetry.recordInference(this, performance.now() - start, 'error');
+        telemetry.recordError(error, this);
+      }
       throw error;
     }
   }
@@ -304,6 +339,19 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
 function infoOf(reply: Model['info']): Model['info'] {
   const { version, source, cached, backend, build, bytes, sha256, assignment } = reply;
   return { version, source, cached, backend, build, bytes, sha256, assignment: assignment && Object.freeze({ ...assignment }) };
+}
+
+async function imageOf(input: PredictInput, id: string): Promise<ImageInput> {
+  const is = (name: string) => typeof (globalThis as Record<string, unknown>)[name] === 'function' && input instanceof ((globalThis as Record<string, unknown>)[name] as new () => unknown);
+  if (is('ImageData') || is('ImageBitmap') || is('Blob')) return input as ImageInput;
+  if (is('HTMLCanvasElement') || is('OffscreenCanvas') || is('HTMLImageElement')) {
+    try {
+      return await createImageBitmap(input as HTMLCanvasElement);
+    } catch (error) {
+      throw new EdgeInferError('input-invalid', `predict() on model "${id}": the image cannot be read (${(error as Error).name}: an <img> not loaded yet, or a canvas of size 0?)`, { model: id });
+    }
+  }
+  throw new EdgeInferError('input-invalid', `predict() on model "${id}": expected ImageData, ImageBitmap, Blob, a canvas or an <img>, got ${shown(input)}`, { model: id });
 }
 
 /** A hit must leave transferred inputs detached too, as a miss would. */

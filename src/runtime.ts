@@ -76,6 +76,10 @@ export class Runtime {
         client.runs.rollouts.delete(handle);
         await client.call((api) => api.release(handle));
       },
+      predict: (handle, generation, input) => {
+        const client = this.live(generation);
+        return client.call((api) => api.predict(handle, input));
+      },
       rolloutState: async (handle, generation) => {
         const client = this.client;
         if (!client || generation !== this.generation || !client.alive) return {};

@@ -9,6 +9,7 @@ import type { CachedModelInfo } from '../store/store.js';
 import type { Tensor, ValueInfo } from '../tensor.js';
 import type { Profile } from '../monitor/profile-types.js';
 import type { WindowCounts } from '../monitor/window.js';
+import type { Prediction, Processors } from '../processors/spec.js';
 import type { BreachCode, GuardReport } from '../worker/guard.js';
 import type { SecondReport, SecondResult } from '../worker/second-run.js';
 
@@ -55,6 +56,8 @@ export interface LoadRequest {
   warmup: boolean;
   /** Drift monitoring: the profile (given, or `manifest`: the one the manifest entry names) and the window. */
   monitor?: MonitorRequest;
+  /** The app's processors for `predict()`; absent: the manifest entry's, if any. */
+  processors?: Processors;
 }
 
 export interface MonitorRequest {
@@ -171,6 +174,16 @@ export interface LoadReply {
   monitor?: { profile: Profile; windowSize: number } | { off: string };
   /** For loads by id from a manifest: the version chosen and why. */
   assignment?: Assignment;
+  /** What `predict()` runs before and after the model, checked against its signature. */
+  processors?: Processors;
+}
+
+/** An image `predict()` sends to the worker: pixels as they are, or encoded (decoded in the worker). */
+export type ImageInput = ImageData | ImageBitmap | Blob;
+
+export interface PredictReply {
+  prediction: Prediction;
+  inferenceMs: number;
 }
 
 export interface RunReply {
@@ -205,4 +218,5 @@ export interface WorkerApi {
   storageClear(): Promise<void>;
   release(handle: number): Promise<void>;
   rolloutState(handle: number): Promise<RolloutState>;
+  predict(handle: number, input: ImageInput): Promise<PredictReply>;
 }

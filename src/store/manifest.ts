@@ -1,6 +1,7 @@
 import { EdgeInferError } from '../errors.js';
 import { isSha256Hex } from './integrity.js';
 import { assign, bucketOf, checkRollout, type Assignment, type Rollout } from './rollout.js';
+import { checkProcessors, type ClassesPost, type ImagePre, type ValuesPost } from '../processors/spec.js';
 
 /** One file the runtime can fetch, verify and cache. */
 export interface ModelFile {
@@ -36,6 +37,9 @@ export interface ManifestModel {
   profile?: { file: string; bytes: number; sha256: string };
   /** Which of this id's versions each unit gets (at most one entry per id carries it; see store/rollout.ts). */
   rollout?: Rollout;
+  /** What `model.predict()` does before and after the model (see processors/spec.ts). */
+  pre?: ImagePre;
+  post?: ClassesPost | ValuesPost;
 }
 
 export interface Manifest {
@@ -63,6 +67,7 @@ export function parseManifest(value: unknown, url: string): Manifest {
       if (typeof m.profile !== 'object' || m.profile === null || typeof m.profile.file !== 'string') fail(`${where}.profile must be { file, bytes, sha256 }`);
       checkFile(m.profile, `${where}.profile`, url, fail);
     }
+    if (m.pre !== undefined || m.post !== undefined) checkProcessors({ pre: m.pre, post: m.post }, where, fail);
     if (m.variants !== undefined && !Array.isArray(m.variants)) fail(`${where}.variants must be an array`);
     (m.variants ?? []).forEach((v, j) => {
       const at = `${where}.variants[${j}]`;

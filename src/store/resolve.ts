@@ -29,11 +29,11 @@ export class ManifestResolver {
    */
   async resolve(url: string, id: string, version: string | undefined, signal: AbortSignal, pick: Pick, unit: string, rolledBack?: RolledBack): Promise<Resolved> {
     const cached = await this.cachedManifest(url);
-    if (version !== undefined) return { file: await this.pinned(url, id, version, cached, signal, pick), stale: false, assignment: { version, arm: 'pinned' } };
+    if (version !== undefined) return { ...(await this.pinned(url, id, version, cached, signal, pick)), stale: false, assignment: { version, arm: 'pinned' } };
     const chosen = cached && tryOr(() => selectModel(cached, id, unit, url, rolledBack));
     const file = chosen && pick(chosen.entry);
     const result = (f: ModelFile, c: ReturnType<typeof selectModel>, stale: boolean): Resolved => ({
-      file: f, stale, assignment: c.assignment, ...(c.stable ? { stable: c.stable.version } : {}), ...(c.rollout ? { rollout: c.rollout } : {}),
+      file: f, stale, assignment: c.assignment, entry: c.entry, ...(c.stable ? { stable: c.stable.version } : {}), ...(c.rollout ? { rollout: c.rollout } : {}),
     });
     if (file && (await this.store.get(id, file.version).catch(() => undefined))?.complete) return result(file, chosen, true);
     let manifest: Manifest;
@@ -70,14 +70,14 @@ export class ManifestResolver {
     return update;
   }
 
-  private async pinned(url: string, id: string, version: string, cached: Manifest | undefined, signal: AbortSignal, pick: Pick): Promise<ModelFile> {
+  private async pinned(url: string, id: string, version: string, cached: Manifest | undefined, signal: AbortSignal, pick: Pick): Promise<{ file: ModelFile; entry?: ManifestModel }> {
     const inCache = cached?.models.find((m) => m.id === id && m.version === version);
-    if (inCache) return pick(inCache);
+    if (inCache) return { file: pick(inCache), entry: inCache };
     let current: string | undefined;
     try {
       const manifest = await this.fetchManifest(url, signal);
       const entry = manifest.models.find((m) => m.id === id && m.version === version);
-      if (entry) return pick(entry);
+      if (entry) return { file: pick(entry), entry };
       current = manifest.models.filter((m) => m.id === id).map((m) => m.version).join(', ') || undefined;
     } catch (error) {
       if ((error as EdgeInferError).code === 'aborted') throw error;
@@ -85,7 +85,7 @@ export class ManifestResolver {
     // No longer (or not reachable) in the manifest: a complete cached copy of that version still serves.
     const stored = (await this.store.list().catch(() => [])).filter((m) => m.id === id && m.complete && baseVersion(m.version) === version);
     const meta = stored.find((m) => m.version === version) ?? stored[0];
-    if (meta) return { id, version: meta.version, url: meta.url, sha256: meta.sha256, bytes: meta.bytes };
+    if (meta) return { file: { id, version: meta.version, url: meta.url, sha256: meta.sha256, bytes: meta.bytes } };
     throw new EdgeInferError('model-unknown', `version ${version} of model "${id}" is neither cached nor in manifest ${url}${current ? ` (it has ${current})` : ''}`, {
       model: id, version,
     });
@@ -123,6 +123,8 @@ export interface Resolved {
   /** Served from the cache without asking the network: worth a background refresh. */
   stale: boolean;
   assignment: Assignment;
+  /** The manifest entry of the file (absent for a pinned version only the cache still has). */
+  entry?: ManifestModel;
   /** The rollout's stable version, when `file` is a variant (to fall back to). */
   stable?: string;
   /** The id's rollout (for guardrails and the shadow), when it has one and the version was not pinned. */

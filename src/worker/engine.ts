@@ -2,7 +2,8 @@ import { EdgeInferError, toEdgeInferError } from '../errors.js';
 import { BACKENDS, type Backend } from '../backends.js';
 import type { Tensor } from '../tensor.js';
 import { Batcher, channelScheduler, type Scheduler } from './batcher.js';
-import type { BackendChoice, BatchPolicy, InitConfig, LoadEvent, LoadReply, LoadRequest, RolloutEvent, RolloutState, RunOutcome, RunReply, WindowEvent, WorkerEnv } from '../rpc/protocol.js';
+import type { Processors } from '../processors/spec.js';
+import type { BackendChoice, BatchPolicy, ImageInput, InitConfig, LoadEvent, LoadReply, LoadRequest, PredictReply, RolloutEvent, RolloutState, RunOutcome, RunReply, WindowEvent, WorkerEnv } from '../rpc/protocol.js';
 import type { RunTap } from '../rpc/run-port.js';
 import { MonitorTap, profileFor } from './monitor-tap.js';
 import type { Signature } from './onnx-signature.js';
@@ -15,6 +16,7 @@ import { probeFeeds } from '../probe-feeds.js';
 import { createSession, runOn, signatureOf, type Opened } from './session.js';
 import { RuntimeAssets } from './runtime-assets.js';
 import { ModelSources } from './sources.js';
+import { answer, checkFits, preProcess } from './predict.js';
 import { joinTaps, watchRollout, type RolloutHost, type RolloutWatch } from './rollout-watch.js';
 
 interface Entry {
@@ -35,6 +37,8 @@ interface Entry {
   rollout?: RolloutWatch;
   /** What watches each run: the two above, joined. */
   tap?: RunTap;
+  /** What `predict()` runs before and after the model. */
+  processors?: Processors;
   /** Its inputs and outputs (JSON): stable replaces a variant in the same handle only if they are the same. */
   signature: string;
   released?: boolean;
@@ -163,6 +167,15 @@ export class Engine {
         await session.release();
         throw error;
       }
+      const processors = request.processors ?? this.storage.processorsOf(request);
+      if (processors) {
+        try {
+          checkFits(processors, signature.inputs, signature.outputs, request.id, !request.processors);
+        } catch (error) {
+          await session.release();
+          throw error;
+        }
+      }
       const watched = request.monitor && (await profileFor(this.storage, request, signature, controller.signal, emit));
       const handle = this.nextHandle++;
       const release = this.storage.hold(request.id, fetched.version);
@@ -170,7 +183,7 @@ export class Engine {
         ? new MonitorTap(watched.profile, watched.windowSize, request.monitor!.sampleRate, (window) => this.postNote({ handle, window }))
         : undefined;
       const shape = JSON.stringify([signature.inputs, signature.outputs]);
-      this.sessions.set(handle, { id: request.id, opened, release, backend, queue: Promise.resolve(), queued: 0, signature: shape, ...(monitor ? { monitor, tap: monitor } : {}) });
+      this.sessions.set(handle, { id: request.id, opened, release, backend, queue: Promise.resolve(), queued: 0, signature: shape, ...(processors ? { processors } : {}), ...(monitor ? { monitor, tap: monitor } : {}) });
       emit({ type: 'ready', id: request.id, version: fetched.version, source: fetched.source, cached: fetched.cached, backend });
       const skipped = choice.candidates.filter((c) => c.reason !== undefined && c.backend !== backend);
       return {
@@ -190,6 +203,7 @@ export class Engine {
         loadMs: performance.now() - start,
         ...(watched ? { monitor: watched } : {}),
         ...assignmentOf(this.storage, request),
+        ...(processors ? { processors } : {}),
       };
     } finally {
       this.loads.delete(request.requestId);
@@ -225,6 +239,24 @@ export class Engine {
     const entry = this.entry(handle);
     if (batching) return batcherOf(entry, batching).submit(feeds, lone);
     return enqueue(entry, () => runSession(entry, feeds));
+  }
+
+  /** Pre-processes an image, runs it like any run (watched by the monitor and rollout), post-processes the outputs. */
+  async predict(handle: number, input: ImageInput): Promise<PredictReply> {
+    const entry = this.entry(handle);
+    const pre = entry.processors?.pre;
+    if (!pre) throw new EdgeInferError('options-invalid', `predict(): model "${entry.id}" has no pre-processor: give its manifest entry "pre", or load it with { processors: { pre } }`, { model: entry.id });
+    const feeds = await preProcess(input, pre, entry.id);
+    let reply: RunReply;
+    try {
+      reply = await this.run(handle, feeds);
+    } catch (error) {
+      entry.tap?.fail();
+      throw error;
+    }
+    entry.tap?.capture(feeds, reply.outputs, reply.inferenceMs);
+    setTimeout(() => entry.tap?.drain(), 0); // after the answer has left
+    return { prediction: answer(reply.outputs, entry.processors!), inferenceMs: reply.inferenceMs };
   }
 
   /** Runs that arrived in one message; each settles on its own, so a bad one fails alone. */

@@ -7,6 +7,7 @@ import { ManifestResolver, type Resolved } from '../store/resolve.js';
 import { InstallId } from '../store/install-id.js';
 import { Rollbacks } from '../store/rollbacks.js';
 import type { Assignment, Rollout } from '../store/rollout.js';
+import type { Processors } from '../processors/spec.js';
 import type { Backend } from '../options.js';
 import { keyOf } from '../store/space.js';
 import { sha256Hex } from '../store/integrity.js';
@@ -47,6 +48,12 @@ export class ModelSources {
     const { assignment, stable, rollout } = resolved;
     if (rollback !== undefined) return { version: assignment.version, arm: 'rolled-back', ...rollback, ...(rollout ? { rollout } : {}) };
     return { ...assignment, ...(stable ? { stable } : {}), ...(rollout ? { rollout } : {}) };
+  }
+
+  /** The processors the manifest entry of a load names, if any. */
+  processorsOf(request: LoadRequest): Processors | undefined {
+    const entry = this.chosen.get(request)?.entry;
+    return entry && (entry.pre || entry.post) ? { ...(entry.pre ? { pre: entry.pre } : {}), ...(entry.post ? { post: entry.post } : {}) } : undefined;
   }
 
   /** Remembers that this device rolled `request`'s model back from variant `version`, so later loads run stable. */

@@ -22,6 +22,7 @@ const api: WorkerApi = withPlainErrors({
   storageClear: () => engine.storage.clear(),
   release: (handle) => engine.release(handle),
   rolloutState: async (handle) => engine.rolloutState(handle),
+  predict: (handle, input) => engine.predict(handle, input),
 } satisfies WorkerApi);
 
 expose(api);

@@ -1,0 +1,131 @@
+// What a model's processors do, as data: declared in a manifest entry (`pre`, `post`) or in load options, checked on
+// either thread, run in the worker (worker/processors/). `model.predict()` runs pre → model → post.
+
+/** Turns an image into one model input. Pixels are composited over black, then read as gray (luma) or RGB in [0, 255]. */
+export interface ImagePre {
+  type: 'image';
+  /** The model input it fills; other inputs must not exist. */
+  input: string;
+  width: number;
+  height: number;
+  channels: 'gray' | 'rgb';
+  /** `nchw` [1, C, H, W], `nhwc` [1, H, W, C], `flat` [1, H·W·C] (rows of HWC). */
+  layout: 'nchw' | 'nhwc' | 'flat';
+  /**
+   * `stretch` to width × height; `contain`: scale to fit, pad the rest with `pad`; `cover`: scale to fill, crop the
+   * centre; `content`: crop to the pixels above `threshold`, scale the longer side to `contentSize` and centre the
+   * result's centre of mass (how MNIST digits were made). Downscaling averages each output pixel's footprint (area
+   * filter); upscaling interpolates bilinearly. @defaultValue `'stretch'`
+   */
+  fit?: 'stretch' | 'contain' | 'cover' | 'content';
+  /** For `content`: gray level (0–255, after `invert`) that counts as ink. @defaultValue 20 */
+  threshold?: number;
+  /** For `content`: the longer side of the cropped ink, in output pixels. @defaultValue 0.7 × min(width, height) */
+  contentSize?: number;
+  /** 255 − value before anything else (dark ink on a light page → light on dark). @defaultValue false */
+  invert?: boolean;
+  /** Value = (pixel · scale − mean[c]) / std[c]. @defaultValue scale 1/255, mean 0, std 1 */
+  scale?: number;
+  mean?: number[];
+  std?: number[];
+  /** Padding for `contain`, in pixel units (0–255). @defaultValue 0 */
+  pad?: number;
+}
+
+/** Reads a classifier's output row: scores (after `activation`), the best class and the top k with labels. */
+export interface ClassesPost {
+  type: 'classes';
+  output: string;
+  /** @defaultValue `'none'` (the output already holds probabilities or scores) */
+  activation?: 'softmax' | 'sigmoid' | 'none';
+  /** One per class; the answer's `label` is the class index as a string where absent. */
+  labels?: string[];
+  /** @defaultValue 5 (at most the number of classes) */
+  topK?: number;
+  /** With one score per row (a binary classifier): `label` is `labels[1]` when score ≥ threshold, else `labels[0]`. @defaultValue 0.5 */
+  threshold?: number;
+}
+
+/** Reads a regressor's output row: value · scale + offset (undoing the training normalization). */
+export interface ValuesPost {
+  type: 'values';
+  output: string;
+  /** @defaultValue 1 */
+  scale?: number;
+  /** @defaultValue 0 */
+  offset?: number;
+}
+
+export interface Processors {
+  pre?: ImagePre;
+  post?: ClassesPost | ValuesPost;
+}
+
+export interface ClassScore {
+  label: string;
+  index: number;
+  score: number;
+}
+
+/** What `model.predict()` gives: a class with its top k, or values; `raw` for a model without `post`. */
+export type Prediction =
+  | ({ type: 'classes' } & ClassScore & { topK: ClassScore[] })
+  | { type: 'values'; values: number[] }
+  | { type: 'raw'; outputs: Record<string, { dims: number[]; data: number[] }> };
+
+/** Checks a processors object; `fail` throws with the field named (e.g. `pre.width`). */
+export function checkProcessors(value: unknown, where: string, fail: (what: string) => never): Processors {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`${where} must be { pre?, post? }`);
+  const { pre, post } = value as Processors;
+  if (pre !== undefined) checkImage(pre, `${where}.pre`, fail);
+  if (post !== undefined) checkPost(post, `${where}.post`, fail);
+  return value as Processors;
+}
+
+function checkImage(p: ImagePre, at: string, fail: (what: string) => never): void {
+  if (typeof p !== 'object' || p === null || p.type !== 'image') fail(`${at}.type must be 'image'`);
+  name(p.input, `${at}.input`, fail);
+  for (const k of ['width', 'height'] as const) if (!Number.isSafeInteger(p[k]) || p[k] < 1 || p[k] > 4096) fail(`${at}.${k} must be an integer from 1 to 4096, got ${JSON.stringify(p[k])}`);
+  oneOf(p.channels, ['gray', 'rgb'], `${at}.channels`, fail);
+  oneOf(p.layout, ['nchw', 'nhwc', 'flat'], `${at}.layout`, fail);
+  if (p.fit !== undefined) oneOf(p.fit, ['stretch', 'contain', 'cover', 'content'], `${at}.fit`, fail);
+  if (p.invert !== undefined && typeof p.invert !== 'boolean') fail(`${at}.invert must be a boolean`);
+  number(p.threshold, `${at}.threshold`, fail, 0, 255);
+  number(p.pad, `${at}.pad`, fail, 0, 255);
+  number(p.contentSize, `${at}.contentSize`, fail, 1, Math.min(p.width, p.height));
+  number(p.scale, `${at}.scale`, fail, -Infinity, Infinity);
+  const c = p.channels === 'rgb' ? 3 : 1;
+  for (const k of ['mean', 'std'] as const) {
+    const v = p[k];
+    if (v === undefined) continue;
+    if (!Array.isArray(v) || v.length !== c || !v.every((x) => typeof x === 'number' && Number.isFinite(x) && (k === 'mean' || x !== 0))) {
+      fail(`${at}.${k} must be ${c} finite number(s)${k === 'std' ? ', none 0' : ''} (one per channel), got ${JSON.stringify(v)}`);
+    }
+  }
+}
+
+function checkPost(p: ClassesPost | ValuesPost, at: string, fail: (what: string) => never): void {
+  if (typeof p !== 'object' || p === null || (p.type !== 'classes' && p.type !== 'values')) fail(`${at}.type must be 'classes' or 'values'`);
+  name(p.output, `${at}.output`, fail);
+  if (p.type === 'values') {
+    number(p.scale, `${at}.scale`, fail, -Infinity, Infinity);
+    number(p.offset, `${at}.offset`, fail, -Infinity, Infinity);
+    return;
+  }
+  if (p.activation !== undefined) oneOf(p.activation, ['softmax', 'sigmoid', 'none'], `${at}.activation`, fail);
+  if (p.labels !== undefined && !(Array.isArray(p.labels) && p.labels.every((l) => typeof l === 'string'))) fail(`${at}.labels must be an array of strings`);
+  if (p.topK !== undefined && (!Number.isSafeInteger(p.topK) || p.topK < 1)) fail(`${at}.topK must be an integer >= 1, got ${JSON.stringify(p.topK)}`);
+  number(p.threshold, `${at}.threshold`, fail, 0, 1);
+}
+
+function name(v: unknown, at: string, fail: (what: string) => never): void {
+  if (typeof v !== 'string' || v === '') fail(`${at} must name a model ${at.endsWith('input') ? 'input' : 'output'}`);
+}
+
+function oneOf(v: unknown, allowed: string[], at: string, fail: (what: string) => never): void {
+  if (!allowed.includes(v as string)) fail(`${at} must be ${allowed.map((a) => `'${a}'`).join(' | ')}, got ${JSON.stringify(v)}`);
+}
+
+function number(v: unknown, at: string, fail: (what: string) => never, min: number, max: number): void {
+  if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max)) fail(`${at} must be a finite number${Number.isFinite(min) ? ` from ${min} to ${max}` : ''}, got ${JSON.stringify(v)}`);
+}

@@ -1,0 +1,60 @@
+// `model.predict()` in the worker: an image decoded here, turned into the model's input by the pre-processor, run
+// like any other run, and read by the post-processor. Processors are checked against the model when it loads.
+import { EdgeInferError } from '../errors.js';
+import type { ImagePre, Prediction, Processors } from '../processors/spec.js';
+import type { ImageInput } from '../rpc/protocol.js';
+import type { Tensor, ValueInfo } from '../tensor.js';
+import { imageTensor, type Pixels } from './processors/image.js';
+import { postProcess } from './processors/post.js';
+
+/** Throws when the processors do not fit the model: `options-invalid` for the app's, `manifest-invalid` for the manifest's. */
+export function checkFits(processors: Processors, inputs: readonly ValueInfo[], outputs: readonly ValueInfo[], id: string, fromManifest: boolean): void {
+  const where = fromManifest ? `the manifest entry of model "${id}"` : `load() option processors of model "${id}"`;
+  const fail = (what: string): never => {
+    throw new EdgeInferError(fromManifest ? 'manifest-invalid' : 'options-invalid', `${where}: ${what}`, { model: id });
+  };
+  const { pre, post } = processors;
+  if (pre) {
+    const input = inputs.find((i) => i.name === pre.input);
+    if (!input) fail(`pre.input "${pre.input}" is not an input of the model (it has ${inputs.map((i) => i.name).join(', ')})`);
+    if (inputs.length > 1) fail(`pre fills one input, but the model has ${inputs.length} (${inputs.map((i) => i.name).join(', ')})`);
+    if (input!.dtype !== 'float32') fail(`pre makes float32, but input "${pre.input}" is ${input!.dtype}`);
+    const dims = shapeOf(pre);
+    const want = input!.dims;
+    if (want && (want.length !== dims.length || want.some((d, i) => typeof d === 'number' && d !== dims[i]))) {
+      fail(`pre makes [${dims.join(', ')}] (${pre.layout}, ${pre.channels}, ${pre.width}×${pre.height}), but input "${pre.input}" is [${want.join(', ')}]`);
+    }
+  }
+  if (post && !outputs.some((o) => o.name === post.output)) fail(`post.output "${post.output}" is not an output of the model (it has ${outputs.map((o) => o.name).join(', ')})`);
+}
+
+function shapeOf(pre: ImagePre): number[] {
+  const c = pre.channels === 'rgb' ? 3 : 1;
+  return pre.layout === 'nchw' ? [1, c, pre.height, pre.width] : pre.layout === 'nhwc' ? [1, pre.height, pre.width, c] : [1, pre.width * pre.height * c];
+}
+
+/** The feeds `pre` makes of `input`. */
+export async function preProcess(input: ImageInput, pre: ImagePre, id: string): Promise<Record<string, Tensor>> {
+  const { data, dims } = imageTensor(await pixelsOf(input, id), pre);
+  return { [pre.input]: { dtype: 'float32', dims, data } };
+}
+
+export function answer(outputs: Record<string, Tensor>, processors: Processors): Prediction {
+  return postProcess(outputs, processors.post);
+}
+
+async function pixelsOf(input: ImageInput, id: string): Promise<Pixels> {
+  if (typeof ImageData !== 'undefined' && input instanceof ImageData) return input;
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = input instanceof Blob ? await createImageBitmap(input) : (input as ImageBitmap);
+  } catch (error) {
+    throw new EdgeInferError('input-invalid', `predict() on model "${id}": the Blob is not an image this browser can decode (${(error as Error).name})`, { model: id });
+  }
+  if (bitmap.width === 0 || bitmap.height === 0) throw new EdgeInferError('input-invalid', `predict() on model "${id}": the image is empty (0 × 0, or a closed ImageBitmap)`, { model: id });
+  const { width, height } = bitmap;
+  const context = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true })!;
+  context.drawImage(bitmap, 0, 0);
+  if (input instanceof Blob) bitmap.close();
+  return context.getImageData(0, 0, width, height);
+}

@@ -1,0 +1,40 @@
+// The post-processors: a model's output row → the answer `model.predict()` gives.
+import type { ClassesPost, ClassScore, Prediction, ValuesPost } from '../../processors/spec.js';
+import type { Tensor } from '../../tensor.js';
+
+/** Reads row 0 of the named output (predict() runs one item). */
+export function postProcess(outputs: Record<string, Tensor>, post: ClassesPost | ValuesPost | undefined): Prediction {
+  if (!post) {
+    const raw: Record<string, { dims: number[]; data: number[] }> = {};
+    for (const [name, t] of Object.entries(outputs)) Object.defineProperty(raw, name, { value: { dims: [...t.dims], data: Array.from(t.data, Number) }, enumerable: true });
+    return { type: 'raw', outputs: raw };
+  }
+  const t = outputs[post.output]!;
+  const width = t.dims.length >= 2 ? t.dims.slice(1).reduce((a, b) => a * b, 1) : t.data.length;
+  const row = Array.from(t.data.subarray(0, width), Number);
+  if (post.type === 'values') return { type: 'values', values: row.map((v) => v * (post.scale ?? 1) + (post.offset ?? 0)) };
+  return classes(activate(row, post.activation ?? 'none'), post);
+}
+
+function activate(row: number[], activation: NonNullable<ClassesPost['activation']>): number[] {
+  if (activation === 'sigmoid') return row.map((v) => 1 / (1 + Math.exp(-v)));
+  if (activation === 'none') return row;
+  const top = Math.max(...row);
+  const e = row.map((v) => Math.exp(v - top));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / sum);
+}
+
+function classes(scores: number[], post: ClassesPost): Prediction {
+  const label = (i: number) => post.labels?.[i] ?? String(i);
+  if (scores.length === 1) {
+    // One score: a binary classifier; the class is which side of the threshold it falls.
+    const score = scores[0]!;
+    const index = score >= (post.threshold ?? 0.5) ? 1 : 0;
+    const best = { label: label(index), index, score };
+    return { type: 'classes', ...best, topK: [best] };
+  }
+  const ranked: ClassScore[] = scores.map((score, index) => ({ label: label(index), index, score })).sort((a, b) => b.score - a.score || a.index - b.index);
+  const topK = ranked.slice(0, Math.min(post.topK ?? 5, ranked.length));
+  return { type: 'classes', ...topK[0]!, topK };
+}
