@@ -1,5 +1,4 @@
 import { createRuntime, type Backend, type Model } from '../src/index.js';
-import { toMnist } from './digits.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const pad = $<HTMLCanvasElement>('pad');
@@ -54,15 +53,16 @@ function describeChoice(model: Model): string {
 }
 
 async function predict() {
-  const pixels = toMnist(pad);
-  if (!pixels || !model) return;
+  if (!model) return;
   const start = performance.now();
-  const result = await model.run({ pixels });
+  // The manifest's processors crop, scale and centre the drawing as MNIST digits were made, in the worker.
+  const answer = await model.predict(ctx.getImageData(0, 0, pad.width, pad.height), { topK: 10 });
   const latency = performance.now() - start;
-  const probabilities = result.outputs.probabilities!.data as Float32Array;
-  const best = probabilities.indexOf(Math.max(...probabilities));
-  show('prediction', String(best));
-  show('inference', `${result.inferenceMs.toFixed(2)} ms`);
+  if (answer.type !== 'classes') return;
+  const probabilities = new Float32Array(10);
+  for (const c of answer.topK) probabilities[c.index] = c.score;
+  show('prediction', answer.label);
+  show('inference', `${answer.inferenceMs.toFixed(2)} ms`);
   show('latency', `${latency.toFixed(2)} ms`);
   $('bars').replaceChildren(
     ...Array.from(probabilities, (p) => {

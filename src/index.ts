@@ -1,6 +1,6 @@
 export { createRuntime, Runtime, type RuntimeStorage } from './runtime.js';
 export type { LoadOptions, LoadSource } from './load-options.js';
-export { Model, type PredictInput, type RunOptions, type RunResult } from './model.js';
+export { Model, type PredictInput, type PredictOptions, type PredictResult, type RunOptions, type RunResult } from './model.js';
 export type { ClassScore, ClassesPost, ImagePre, Prediction, Processors, ValuesPost } from './processors/spec.js';
 export { EdgeInferError, isEdgeInferError, type ErrorCode, type SerializedError } from './errors.js';
 export { DEFAULTS, type Backend, type BackendProbeOptions, type ResolvedRuntimeOptions, type RuntimeOptions, type StorageOptions } from './options.js';
@@ -13,6 +13,7 @@ export type { SecondReport } from './worker/second-run.js';
 export type { CacheStats } from './cache/output-cache.js';
 export type { BatchingOptions, CacheOptions, ResolvedBatchingOptions, ResolvedCacheOptions, ServingOptions } from './serving/options.js';
 export type { ServingInfo } from './serving/serving.js';
+export type { BatchJobOptions, BatchJobResult, BatchProgress, BatchSource } from './serving/batch-options.js';
 export type { Dtype, Tensor, TypedArray, ValueInfo } from './tensor.js';
 export type { AnySignature, DtypeArrays, Signature, TypedFeeds, TypedInput, TypedOutputs, TypedTensor } from './typed.js';
 export type { ExportAnswer, TelemetryExporter, TelemetryOptions, TelemetryRequest } from './telemetry/options.js';

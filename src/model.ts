@@ -77,8 +77,16 @@ export interface ModelHost {
   release(handle: number, generation: number): Promise<void>;
   /** The worker's view of a model's rollout (guardrails, second version). */
   rolloutState(handle: number, generation: number): Promise<RolloutState>;
-  predict(handle: number, generation: number, input: ImageInput): Promise<PredictReply>;
+  predict(handle: number, generation: number, input: ImageInput, options: PredictOptions): Promise<PredictReply>;
 }
+
+export interface PredictOptions {
+  /** How many classes `topK` lists, for a classes post-processor. @defaultValue the processor's `topK` */
+  topK?: number;
+}
+
+/** `predict()`'s answer, with the time `session.run` took in the worker. */
+export type PredictResult = Prediction & { readonly inferenceMs: number };
 
 /** What `predict()` takes: pixels, an encoded image, or something the browser can draw. */
 export type PredictInput = ImageData | ImageBitmap | Blob | HTMLCanvasElement | OffscreenCanvas | HTMLImageElement;
@@ -243,7 +251,11 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
    * '7', score: 0.99, topK }`. Canvases and `<img>` elements become an ImageBitmap first. Not served from the output
    * cache; monitored and watched by a rollout like `run()`.
    */
-  async predict(input: PredictInput): Promise<Prediction> {
+  async predict(input: PredictInput, options: PredictOptions = {}): Promise<PredictResult> {
+    const topK = (options as PredictOptions | null)?.topK;
+    if (typeof options !== 'object' || options === null || (topK !== undefined && !(Number.isSafeInteger(topK) && topK >= 1))) {
+      throw new EdgeInferError('options-invalid', `predict() options must be { topK?: an integer >= 1 }, got ${shown(options)}`);
+    }
     if (this.disposed) throw new EdgeInferError('model-disposed', `model "${this.id}" was disposed; load it again to run it`, { model: this.id });
     if (!this.processors?.pre) {
       throw new EdgeInferError('options-invalid', `predict(): model "${this.id}" has no pre-processor: give its manifest entry "pre", or load it with { processors: { pre } }`, { model: this.id });
@@ -252,9 +264,9 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
     const telemetry = this.host.telemetry;
     const start = performance.now();
     try {
-      const { prediction } = await this.host.predict(this.handle, this.generation, image);
+      const { prediction, inferenceMs } = await this.host.predict(this.handle, this.generation, image, topK === undefined ? {} : { topK });
       if (telemetry?.enabled) telemetry.recordInference(this, performance.now() - start);
-      return prediction;
+      return { ...prediction, inferenceMs };
     } catch (error) {
       if (telemetry?.enabled) {
         telemetry.recordInference(this, performance.now() - start, 'error');

@@ -76,9 +76,9 @@ export class Runtime {
         client.runs.rollouts.delete(handle);
         await client.call((api) => api.release(handle));
       },
-      predict: (handle, generation, input) => {
+      predict: (handle, generation, input, options) => {
         const client = this.live(generation);
-        return client.call((api) => api.predict(handle, input));
+        return client.call((api) => api.predict(handle, input, options));
       },
       rolloutState: async (handle, generation) => {
         const client = this.client;

@@ -218,5 +218,5 @@ export interface WorkerApi {
   storageClear(): Promise<void>;
   release(handle: number): Promise<void>;
   rolloutState(handle: number): Promise<RolloutState>;
-  predict(handle: number, input: ImageInput): Promise<PredictReply>;
+  predict(handle: number, input: ImageInput, options: { topK?: number }): Promise<PredictReply>;
 }

@@ -242,7 +242,7 @@ export class Engine {
   }
 
   /** Pre-processes an image, runs it like any run (watched by the monitor and rollout), post-processes the outputs. */
-  async predict(handle: number, input: ImageInput): Promise<PredictReply> {
+  async predict(handle: number, input: ImageInput, options: { topK?: number } = {}): Promise<PredictReply> {
     const entry = this.entry(handle);
     const pre = entry.processors?.pre;
     if (!pre) throw new EdgeInferError('options-invalid', `predict(): model "${entry.id}" has no pre-processor: give its manifest entry "pre", or load it with { processors: { pre } }`, { model: entry.id });
@@ -256,7 +256,7 @@ export class Engine {
     }
     entry.tap?.capture(feeds, reply.outputs, reply.inferenceMs);
     setTimeout(() => entry.tap?.drain(), 0); // after the answer has left
-    return { prediction: answer(reply.outputs, entry.processors!), inferenceMs: reply.inferenceMs };
+    return { prediction: answer(reply.outputs, entry.processors!, options.topK), inferenceMs: reply.inferenceMs };
   }
 
   /** Runs that arrived in one message; each settles on its own, so a bad one fails alone. */

@@ -39,8 +39,9 @@ export async function preProcess(input: ImageInput, pre: ImagePre, id: string): 
   return { [pre.input]: { dtype: 'float32', dims, data } };
 }
 
-export function answer(outputs: Record<string, Tensor>, processors: Processors): Prediction {
-  return postProcess(outputs, processors.post);
+export function answer(outputs: Record<string, Tensor>, processors: Processors, topK?: number): Prediction {
+  const post = processors.post;
+  return postProcess(outputs, post?.type === 'classes' && topK !== undefined ? { ...post, topK } : post);
 }
 
 async function pixelsOf(input: ImageInput, id: string): Promise<Pixels> {

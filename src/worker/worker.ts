@@ -22,7 +22,7 @@ const api: WorkerApi = withPlainErrors({
   storageClear: () => engine.storage.clear(),
   release: (handle) => engine.release(handle),
   rolloutState: async (handle) => engine.rolloutState(handle),
-  predict: (handle, input) => engine.predict(handle, input),
+  predict: (handle, input, options) => engine.predict(handle, input, options),
 } satisfies WorkerApi);
 
 expose(api);

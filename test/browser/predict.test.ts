@@ -36,6 +36,7 @@ test('predict(ImageData) on digits answers what run() gives on the same pre-proc
     const probabilities = Array.from((await model.run({ pixels: tensor.data }, { cache: false })).outputs.probabilities!.data as Float32Array);
     const best = probabilities.indexOf(Math.max(...probabilities));
     expect(answer).toMatchObject({ type: 'classes', label: String(best), index: best, score: probabilities[best] });
+    expect(answer.inferenceMs).toBeGreaterThan(0);
     if (answer.type !== 'classes') throw new Error('not classes');
     expect(answer.topK.map((c) => c.index)).toEqual([...probabilities.keys()].sort((a, b) => probabilities[b]! - probabilities[a]! || a - b).slice(0, 3));
   }
@@ -61,14 +62,22 @@ test('a PNG Blob, an ImageBitmap and a canvas give the answer the same ImageData
   canvas.width = canvas.height = 140;
   canvas.getContext('2d')!.putImageData(img, 0, 0);
   const blob = await new Promise<Blob>((resolve) => canvas.toBlob((b) => resolve(b!), 'image/png'));
-  const expected = await model.predict(img);
-  expect(await model.predict(blob)).toEqual(expected);
-  expect(await model.predict(await createImageBitmap(img))).toEqual(expected);
-  expect(await model.predict(canvas)).toEqual(expected);
+  const answer = async (input: Parameters<Model['predict']>[0]) => {
+    const { inferenceMs: _, ...rest } = await model.predict(input);
+    return rest;
+  };
+  const expected = await answer(img);
+  expect(await answer(blob)).toEqual(expected);
+  expect(await answer(await createImageBitmap(img))).toEqual(expected);
+  expect(await answer(canvas)).toEqual(expected);
 }, 60_000);
 
 test('bad input and models without processors fail with a code', async () => {
   const model = await load();
+  const all = await model.predict(new ImageData(28, 28), { topK: 10 });
+  expect(all.type === 'classes' && all.topK.map((c) => c.index).sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  expect(all.inferenceMs).toBeGreaterThan(0);
+  await expect(model.predict(new ImageData(28, 28), { topK: 0 })).rejects.toMatchObject({ code: 'options-invalid' });
   await expect(model.predict('a cat' as never)).rejects.toMatchObject({ code: 'input-invalid' });
   await expect(model.predict(new Blob(['not an image'], { type: 'image/png' }))).rejects.toMatchObject({ code: 'input-invalid' });
   const plain = await runtime.load({ url: '/models/forecast/model.onnx', id: 'forecast' });
