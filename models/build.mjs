@@ -27,11 +27,16 @@ async function timed(fn) {
   return { ...result, seconds: (performance.now() - start) / 1000 };
 }
 
-/** What model.predict() does around a bundled model (src/processors/spec.ts): digits read drawings as MNIST was made. */
+/** What model.predict() and model.stream() do around a bundled model (src/processors/spec.ts): digits read drawings as MNIST was made. */
 const PROCESSORS = {
   digits: {
     pre: { type: 'image', input: 'pixels', width: 28, height: 28, channels: 'gray', layout: 'flat', fit: 'content', contentSize: 20, threshold: 20 },
     post: { type: 'classes', output: 'probabilities', labels: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], topK: 3 },
+  },
+  // Silero VAD v5: 512 new samples after 64 of context at 16 kHz, its state carried from stateN to state.
+  vad: {
+    pre: { type: 'audio', input: 'input', sampleRate: 16000, frame: 512, context: 64, state: { input: 'state', output: 'stateN' }, constants: { sr: 16000 } },
+    post: { type: 'classes', output: 'output', labels: ['silence', 'speech'], threshold: 0.5 },
   },
 };
 

@@ -15,6 +15,7 @@ import { ModelMonitor } from './monitor/monitor.js';
 import { probeFeeds } from './probe-feeds.js';
 import type { Assignment } from './store/rollout.js';
 import { ModelRollout } from './monitor/rollout-view.js';
+import { checkStreamOptions, ModelStream, type StreamHost, type StreamOptions } from './serving/model-stream.js';
 
 export interface RunOptions {
   /**
@@ -78,6 +79,8 @@ export interface ModelHost {
   /** The worker's view of a model's rollout (guardrails, second version). */
   rolloutState(handle: number, generation: number): Promise<RolloutState>;
   predict(handle: number, generation: number, input: ImageInput, options: PredictOptions): Promise<PredictReply>;
+  /** The stream calls, on the worker that holds the model. */
+  streams(generation: number): { open(handle: number, sampleRate: number): Promise<number> } & Omit<StreamHost, 'open'>;
 }
 
 export interface PredictOptions {
@@ -257,8 +260,9 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
       throw new EdgeInferError('options-invalid', `predict() options must be { topK?: an integer >= 1 }, got ${shown(options)}`);
     }
     if (this.disposed) throw new EdgeInferError('model-disposed', `model "${this.id}" was disposed; load it again to run it`, { model: this.id });
-    if (!this.processors?.pre) {
-      throw new EdgeInferError('options-invalid', `predict(): model "${this.id}" has no pre-processor: give its manifest entry "pre", or load it with { processors: { pre } }`, { model: this.id });
+    const pre = this.processors?.pre;
+    if (pre?.type !== 'image') {
+      throw new EdgeInferError('options-invalid', `predict(): model "${this.id}" has no image pre-processor${pre ? ' (its audio one is for stream())' : ': give its manifest entry "pre", or load it with { processors: { pre } }'}`, { model: this.id });
     }
     const image = await imageOf(input, this.id);
     const telemetry = this.host.telemetry;
@@ -274,6 +278,22 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
       }
       throw error;
     }
+  }
+
+  /**
+   * Opens a stream for a stateful audio model (its processors' `pre` is `audio`, as the bundled VAD's): push PCM
+   * chunks at `sampleRate`; the worker resamples, frames with context and carries the recurrent state, and each push
+   * resolves with the frames it completed and speech `start` / `end` events. Close it when done.
+   */
+  async stream(options: StreamOptions): Promise<ModelStream> {
+    const { sampleRate } = checkStreamOptions(options);
+    if (this.disposed) throw new EdgeInferError('model-disposed', `model "${this.id}" was disposed; load it again to run it`, { model: this.id });
+    if (this.processors?.pre?.type !== 'audio') {
+      throw new EdgeInferError('options-invalid', `stream(): model "${this.id}" has no audio pre-processor: give its manifest entry "pre" { type: 'audio', ... }, or load it with { processors }`, { model: this.id });
+    }
+    const calls = this.host.streams(this.generation);
+    const id = await calls.open(this.handle, sampleRate);
+    return new ModelStream({ ...calls, open: () => Promise.resolve(id) }, id, this.id);
   }
 
   /**

@@ -76,6 +76,15 @@ export class Runtime {
         client.runs.rollouts.delete(handle);
         await client.call((api) => api.release(handle));
       },
+      streams: (generation) => {
+        const client = this.live(generation);
+        return {
+          open: (handle, sampleRate) => client.call((api) => api.streamOpen(handle, sampleRate)),
+          push: (id, pcm) => client.call((api) => api.streamPush(id, pcm)),
+          reset: (id) => client.call((api) => api.streamReset(id)),
+          close: (id) => client.call((api) => api.streamClose(id)),
+        };
+      },
       predict: (handle, generation, input, options) => {
         const client = this.live(generation);
         return client.call((api) => api.predict(handle, input, options));

@@ -32,6 +32,25 @@ export interface ImagePre {
   pad?: number;
 }
 
+/**
+ * Turns PCM audio into a stateful model's frames for `model.stream()`: resampled to `sampleRate` (windowed sinc),
+ * cut into frames of `frame` new samples after `context` samples of the previous frame, with a recurrent state carried
+ * from an output to an input in the worker (zeros at the start) and inputs that never change (`constants`).
+ */
+export interface AudioPre {
+  type: 'audio';
+  /** The input each frame goes to, as [1, context + frame]. */
+  input: string;
+  /** The model's sample rate (Hz). */
+  sampleRate: number;
+  frame: number;
+  /** @defaultValue 0 */
+  context?: number;
+  state?: { input: string; output: string };
+  /** Scalar inputs given the same value on every frame, e.g. `{ "sr": 16000 }`. */
+  constants?: Record<string, number>;
+}
+
 /** Reads a classifier's output row: scores (after `activation`), the best class and the top k with labels. */
 export interface ClassesPost {
   type: 'classes';
@@ -57,7 +76,7 @@ export interface ValuesPost {
 }
 
 export interface Processors {
-  pre?: ImagePre;
+  pre?: ImagePre | AudioPre;
   post?: ClassesPost | ValuesPost;
 }
 
@@ -77,13 +96,30 @@ export type Prediction =
 export function checkProcessors(value: unknown, where: string, fail: (what: string) => never): Processors {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`${where} must be { pre?, post? }`);
   const { pre, post } = value as Processors;
-  if (pre !== undefined) checkImage(pre, `${where}.pre`, fail);
+  if (pre !== undefined && (pre as { type?: unknown } | null)?.type === 'audio') checkAudio(pre as AudioPre, `${where}.pre`, fail);
+  else if (pre !== undefined) checkImage(pre as ImagePre, `${where}.pre`, fail);
   if (post !== undefined) checkPost(post, `${where}.post`, fail);
   return value as Processors;
 }
 
+function checkAudio(p: AudioPre, at: string, fail: (what: string) => never): void {
+  name(p.input, `${at}.input`, fail);
+  if (!Number.isSafeInteger(p.sampleRate) || p.sampleRate < 8000 || p.sampleRate > 384000) fail(`${at}.sampleRate must be a whole number of Hz from 8000 to 384000, got ${JSON.stringify(p.sampleRate)}`);
+  if (!Number.isSafeInteger(p.frame) || p.frame < 1 || p.frame > 65536) fail(`${at}.frame must be an integer from 1 to 65536, got ${JSON.stringify(p.frame)}`);
+  if (p.context !== undefined && (!Number.isSafeInteger(p.context) || p.context < 0 || p.context > 65536)) fail(`${at}.context must be an integer from 0 to 65536, got ${JSON.stringify(p.context)}`);
+  if (p.state !== undefined) {
+    if (typeof p.state !== 'object' || p.state === null) fail(`${at}.state must be { input, output }`);
+    name(p.state.input, `${at}.state.input`, fail);
+    name(p.state.output, `${at}.state.output`, fail);
+  }
+  if (p.constants !== undefined) {
+    if (typeof p.constants !== 'object' || p.constants === null || Array.isArray(p.constants)) fail(`${at}.constants must be an object of numbers`);
+    for (const [k, v] of Object.entries(p.constants)) if (typeof v !== 'number' || !Number.isFinite(v)) fail(`${at}.constants.${k} must be a finite number, got ${JSON.stringify(v)}`);
+  }
+}
+
 function checkImage(p: ImagePre, at: string, fail: (what: string) => never): void {
-  if (typeof p !== 'object' || p === null || p.type !== 'image') fail(`${at}.type must be 'image'`);
+  if (typeof p !== 'object' || p === null || p.type !== 'image') fail(`${at}.type must be 'image' or 'audio'`);
   name(p.input, `${at}.input`, fail);
   for (const k of ['width', 'height'] as const) if (!Number.isSafeInteger(p[k]) || p[k] < 1 || p[k] > 4096) fail(`${at}.${k} must be an integer from 1 to 4096, got ${JSON.stringify(p[k])}`);
   oneOf(p.channels, ['gray', 'rgb'], `${at}.channels`, fail);

@@ -10,6 +10,7 @@ import type { Tensor, ValueInfo } from '../tensor.js';
 import type { Profile } from '../monitor/profile-types.js';
 import type { WindowCounts } from '../monitor/window.js';
 import type { Prediction, Processors } from '../processors/spec.js';
+import type { StreamChunk } from '../worker/stream.js';
 import type { BreachCode, GuardReport } from '../worker/guard.js';
 import type { SecondReport, SecondResult } from '../worker/second-run.js';
 
@@ -219,4 +220,8 @@ export interface WorkerApi {
   release(handle: number): Promise<void>;
   rolloutState(handle: number): Promise<RolloutState>;
   predict(handle: number, input: ImageInput, options: { topK?: number }): Promise<PredictReply>;
+  streamOpen(handle: number, sampleRate: number): Promise<number>;
+  streamPush(id: number, pcm: Float32Array): Promise<StreamChunk>;
+  streamReset(id: number): Promise<void>;
+  streamClose(id: number): Promise<void>;
 }

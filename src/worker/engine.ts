@@ -1,6 +1,6 @@
 import { EdgeInferError, toEdgeInferError } from '../errors.js';
 import { BACKENDS, type Backend } from '../backends.js';
-import type { Tensor } from '../tensor.js';
+import type { Tensor, ValueInfo } from '../tensor.js';
 import { Batcher, channelScheduler, type Scheduler } from './batcher.js';
 import type { Processors } from '../processors/spec.js';
 import type { BackendChoice, BatchPolicy, ImageInput, InitConfig, LoadEvent, LoadReply, LoadRequest, PredictReply, RolloutEvent, RolloutState, RunOutcome, RunReply, WindowEvent, WorkerEnv } from '../rpc/protocol.js';
@@ -17,6 +17,7 @@ import { createSession, runOn, signatureOf, type Opened } from './session.js';
 import { RuntimeAssets } from './runtime-assets.js';
 import { ModelSources } from './sources.js';
 import { answer, checkFits, preProcess } from './predict.js';
+import { AudioStream, Streams, type StreamChunk } from './stream.js';
 import { joinTaps, watchRollout, type RolloutHost, type RolloutWatch } from './rollout-watch.js';
 
 interface Entry {
@@ -54,6 +55,7 @@ export class Engine {
   private choices: ChoiceStore | undefined;
   /** Posts a closed monitoring window or a rollout event to the main thread (set by the worker entry). */
   postNote: (event: WindowEvent | RolloutEvent) => void = () => undefined;
+  private readonly streams = new Streams();
   /** Ids for loads the worker starts itself (second versions, rollbacks), apart from the main thread's. */
   private nextInternal = -1;
 
@@ -245,7 +247,7 @@ export class Engine {
   async predict(handle: number, input: ImageInput, options: { topK?: number } = {}): Promise<PredictReply> {
     const entry = this.entry(handle);
     const pre = entry.processors?.pre;
-    if (!pre) throw new EdgeInferError('options-invalid', `predict(): model "${entry.id}" has no pre-processor: give its manifest entry "pre", or load it with { processors: { pre } }`, { model: entry.id });
+    if (pre?.type !== 'image') throw new EdgeInferError('options-invalid', `predict(): model "${entry.id}" has no image pre-processor${pre ? ' (its audio one is for model.stream())' : ''}`, { model: entry.id });
     const feeds = await preProcess(input, pre, entry.id);
     let reply: RunReply;
     try {
@@ -257,6 +259,27 @@ export class Engine {
     entry.tap?.capture(feeds, reply.outputs, reply.inferenceMs);
     setTimeout(() => entry.tap?.drain(), 0); // after the answer has left
     return { prediction: answer(reply.outputs, entry.processors!, options.topK), inferenceMs: reply.inferenceMs };
+  }
+
+  /** Opens a stream of PCM at `sampleRate` on a model with an audio pre-processor; its id. */
+  streamOpen(handle: number, sampleRate: number): number {
+    const entry = this.entry(handle);
+    const pre = entry.processors?.pre;
+    if (pre?.type !== 'audio') throw new EdgeInferError('options-invalid', `stream(): model "${entry.id}" has no audio pre-processor`, { model: entry.id });
+    const [inputs, outputs] = JSON.parse(entry.signature) as [ValueInfo[], ValueInfo[]];
+    return this.streams.add(handle, new AudioStream(pre, entry.processors!.post, inputs, outputs, (feeds) => this.run(handle, feeds), sampleRate));
+  }
+
+  streamPush(id: number, pcm: Float32Array): Promise<StreamChunk> {
+    return this.streams.push(id, pcm);
+  }
+
+  streamReset(id: number): Promise<void> {
+    return this.streams.reset(id);
+  }
+
+  streamClose(id: number): void {
+    this.streams.close(id);
   }
 
   /** Runs that arrived in one message; each settles on its own, so a bad one fails alone. */
@@ -276,6 +299,7 @@ export class Engine {
     const entry = this.sessions.get(handle);
     if (!entry) return;
     this.sessions.delete(handle);
+    this.streams.closeAll(handle);
     entry.released = true;
     await entry.rollout?.close();
     await entry.queue;

@@ -14,18 +14,30 @@ export function checkFits(processors: Processors, inputs: readonly ValueInfo[], 
     throw new EdgeInferError(fromManifest ? 'manifest-invalid' : 'options-invalid', `${where}: ${what}`, { model: id });
   };
   const { pre, post } = processors;
-  if (pre) {
-    const input = inputs.find((i) => i.name === pre.input);
-    if (!input) fail(`pre.input "${pre.input}" is not an input of the model (it has ${inputs.map((i) => i.name).join(', ')})`);
-    if (inputs.length > 1) fail(`pre fills one input, but the model has ${inputs.length} (${inputs.map((i) => i.name).join(', ')})`);
-    if (input!.dtype !== 'float32') fail(`pre makes float32, but input "${pre.input}" is ${input!.dtype}`);
+  const names = (list: readonly ValueInfo[]) => list.map((v) => v.name).join(', ');
+  const input = (name: string, at: string) => inputs.find((i) => i.name === name) ?? fail(`${at} "${name}" is not an input of the model (it has ${names(inputs)})`);
+  if (pre?.type === 'image') {
+    const info = input(pre.input, 'pre.input');
+    if (inputs.length > 1) fail(`pre fills one input, but the model has ${inputs.length} (${names(inputs)})`);
+    if (info.dtype !== 'float32') fail(`pre makes float32, but input "${pre.input}" is ${info.dtype}`);
     const dims = shapeOf(pre);
-    const want = input!.dims;
+    const want = info.dims;
     if (want && (want.length !== dims.length || want.some((d, i) => typeof d === 'number' && d !== dims[i]))) {
       fail(`pre makes [${dims.join(', ')}] (${pre.layout}, ${pre.channels}, ${pre.width}×${pre.height}), but input "${pre.input}" is [${want.join(', ')}]`);
     }
   }
-  if (post && !outputs.some((o) => o.name === post.output)) fail(`post.output "${post.output}" is not an output of the model (it has ${outputs.map((o) => o.name).join(', ')})`);
+  if (pre?.type === 'audio') {
+    if (input(pre.input, 'pre.input').dtype !== 'float32') fail(`pre.input "${pre.input}" must be float32`);
+    const filled = [pre.input, ...Object.keys(pre.constants ?? {})];
+    if (pre.state) {
+      filled.push(input(pre.state.input, 'pre.state.input').name);
+      if (!outputs.some((o) => o.name === pre.state!.output)) fail(`pre.state.output "${pre.state.output}" is not an output of the model (it has ${names(outputs)})`);
+    }
+    for (const name of Object.keys(pre.constants ?? {})) input(name, 'pre.constants');
+    const left = inputs.filter((i) => !filled.includes(i.name));
+    if (left.length > 0) fail(`pre leaves input(s) ${names(left)} without a value: name them in pre.state or pre.constants`);
+  }
+  if (post && !outputs.some((o) => o.name === post.output)) fail(`post.output "${post.output}" is not an output of the model (it has ${names(outputs)})`);
 }
 
 function shapeOf(pre: ImagePre): number[] {

@@ -23,6 +23,10 @@ const api: WorkerApi = withPlainErrors({
   release: (handle) => engine.release(handle),
   rolloutState: async (handle) => engine.rolloutState(handle),
   predict: (handle, input, options) => engine.predict(handle, input, options),
+  streamOpen: async (handle, sampleRate) => engine.streamOpen(handle, sampleRate),
+  streamPush: (id, pcm) => engine.streamPush(id, pcm),
+  streamReset: (id) => engine.streamReset(id),
+  streamClose: async (id) => engine.streamClose(id),
 } satisfies WorkerApi);
 
 expose(api);

@@ -1,7 +1,7 @@
 // model.predict(): an image becomes the input tensor in the worker (the manifest's pre-processor) and the output an
 // answer (its post-processor). Checked against run() on the same tensor, and against held-out digits' true labels.
 import { expect, test } from 'vitest';
-import { createRuntime, type Model } from '../../src/index.js';
+import { createRuntime, type ImagePre, type Model } from '../../src/index.js';
 import { imageTensor } from '../../src/worker/processors/image.js';
 
 const runtime = createRuntime({ manifest: '/models/manifest.json', backends: ['wasm'], storage: { dbName: `test-predict-${Date.now()}` } });
@@ -32,7 +32,7 @@ test('predict(ImageData) on digits answers what run() gives on the same pre-proc
   for (const i of [0, 1, 2, 3, 4]) {
     const img = image(i);
     const answer = await model.predict(img);
-    const tensor = imageTensor(img, model.processors!.pre!);
+    const tensor = imageTensor(img, model.processors!.pre as ImagePre);
     const probabilities = Array.from((await model.run({ pixels: tensor.data }, { cache: false })).outputs.probabilities!.data as Float32Array);
     const best = probabilities.indexOf(Math.max(...probabilities));
     expect(answer).toMatchObject({ type: 'classes', label: String(best), index: best, score: probabilities[best] });
@@ -81,7 +81,7 @@ test('bad input and models without processors fail with a code', async () => {
   await expect(model.predict('a cat' as never)).rejects.toMatchObject({ code: 'input-invalid' });
   await expect(model.predict(new Blob(['not an image'], { type: 'image/png' }))).rejects.toMatchObject({ code: 'input-invalid' });
   const plain = await runtime.load({ url: '/models/forecast/model.onnx', id: 'forecast' });
-  await expect(plain.predict(new ImageData(2, 2))).rejects.toMatchObject({ code: 'options-invalid', message: expect.stringContaining('no pre-processor') });
+  await expect(plain.predict(new ImageData(2, 2))).rejects.toMatchObject({ code: 'options-invalid', message: expect.stringContaining('no image pre-processor') });
   // Processors that do not fit the model fail the load, naming what does not fit.
   const pre = { ...model.processors!.pre!, width: 32, height: 32 };
   await expect(runtime.load({ url: '/models/digits/model.onnx', id: 'digits' }, { processors: { pre } })).rejects.toMatchObject({ code: 'options-invalid', message: expect.stringContaining('[1, 1024]') });
