@@ -1,11 +1,12 @@
 // npm run bench: runs the benches in real headless Chromium (the cache policy's hit ratio in Node), prints tables and
-// writes JSON to bench/results/. BENCH=runtime,load,cache,batching,int8,telemetry,build,backend,monitor,shadow picks some (all by default); so does
+// writes JSON to bench/results/. BENCH=runtime,load,cache,batching,int8,telemetry,build,backend,monitor,shadow,batchjob picks some (all by default); so does
 // `npm run bench -- int8`.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { createServer } from 'vite';
 import { backendBench } from './backend.mjs';
 import { batchingBench } from './batching.mjs';
+import { batchJobBench } from './batchjob.mjs';
 import { buildBench } from './build.mjs';
 import { cacheBench } from './cache.mjs';
 import { int8Bench } from './int8.mjs';
@@ -15,7 +16,7 @@ import { runtimeBench } from './runtime.mjs';
 import { shadowBench } from './shadow.mjs';
 import { telemetryBench } from './telemetry.mjs';
 
-const BENCHES = ['runtime', 'load', 'cache', 'batching', 'int8', 'telemetry', 'build', 'backend', 'monitor', 'shadow'];
+const BENCHES = ['runtime', 'load', 'cache', 'batching', 'int8', 'telemetry', 'build', 'backend', 'monitor', 'shadow', 'batchjob'];
 const selected = (process.argv[2] ?? process.env.BENCH ?? BENCHES.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
 const unknown = selected.filter((b) => !BENCHES.includes(b));
 if (unknown.length > 0) throw new Error(`unknown bench ${unknown.join(', ')}; expected some of ${BENCHES.join(', ')}`);
@@ -45,6 +46,7 @@ try {
   if (selected.includes('backend')) write('backend', await backendBench(base, { executablePath, args }));
   if (selected.includes('monitor')) write('monitor', await monitorBench(browser, base, server));
   if (selected.includes('shadow')) write('shadow', await shadowBench(browser, base));
+  if (selected.includes('batchjob')) write('batchjob', await batchJobBench(browser, base));
 } finally {
   await browser.close();
   await server.close();

@@ -223,6 +223,23 @@ export class Runtime {
     return this.outcomesFor(undefined).record(predictionId, actual);
   }
 
+  /**
+   * Runs `model` over every item (one-row feeds) of an array, iterable or async iterable, `batchSize` items per run
+   * and `concurrency` runs in flight, and resolves with the results in source order. With `checkpoint: 'job-name'`
+   * each batch's results go to IndexedDB, and a later call (after a reload) resumes after the last batch done; a
+   * finished job returns its stored results without running anything. See "Batch jobs" in the README.
+   */
+  async runBatch<I extends Signature = AnySignature, O extends Signature = AnySignature>(
+    model: Model<I, O>,
+    source: import('./serving/batch-options.js').BatchSource<import('./typed.js').TypedFeeds<I>>,
+    options?: import('./serving/batch-options.js').BatchJobOptions,
+  ): Promise<import('./serving/batch-options.js').BatchJobResult<O>> {
+    if (this.disposed) throw new EdgeInferError('runtime-disposed', 'the runtime was disposed; create a new one');
+    if (!(model instanceof Model) || model['host'] !== this.host) throw new EdgeInferError('options-invalid', `runBatch() needs a model this runtime loaded, got ${shown(model)}`);
+    const { runBatchJob } = await import('./serving/batch-job.js'); // loaded on first use
+    return runBatchJob<O>(model as unknown as import('./serving/batch-job.js').BatchModel, source, options, { dbName: this.options.storage.dbName });
+  }
+
   /** The runtime's outcome tracking, made with the first monitored load's `monitor.outcomes` options. */
   private outcomesFor(options: MonitorOptions['outcomes']): Outcomes {
     if (!this.outcomes) {
