@@ -16,6 +16,9 @@ import { probeFeeds } from './probe-feeds.js';
 import type { Assignment } from './store/rollout.js';
 import { ModelRollout } from './monitor/rollout-view.js';
 import { checkStreamOptions, ModelStream, type StreamHost, type StreamOptions } from './serving/model-stream.js';
+import { imageOf, type PredictInput } from './serving/predict-input.js';
+
+export type { PredictInput } from './serving/predict-input.js';
 
 export interface RunOptions {
   /**
@@ -91,8 +94,6 @@ export interface PredictOptions {
 /** `predict()`'s answer, with the time `session.run` took in the worker. */
 export type PredictResult = Prediction & { readonly inferenceMs: number };
 
-/** What `predict()` takes: pixels, an encoded image, or something the browser can draw. */
-export type PredictInput = ImageData | ImageBitmap | Blob | HTMLCanvasElement | OffscreenCanvas | HTMLImageElement;
 
 /**
  * A loaded model. Inference runs in the runtime's worker; `run()` validates feeds on the calling thread first.
@@ -371,19 +372,6 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
 function infoOf(reply: Model['info']): Model['info'] {
   const { version, source, cached, backend, build, bytes, sha256, assignment } = reply;
   return { version, source, cached, backend, build, bytes, sha256, assignment: assignment && Object.freeze({ ...assignment }) };
-}
-
-async function imageOf(input: PredictInput, id: string): Promise<ImageInput> {
-  const is = (name: string) => typeof (globalThis as Record<string, unknown>)[name] === 'function' && input instanceof ((globalThis as Record<string, unknown>)[name] as new () => unknown);
-  if (is('ImageData') || is('ImageBitmap') || is('Blob')) return input as ImageInput;
-  if (is('HTMLCanvasElement') || is('OffscreenCanvas') || is('HTMLImageElement')) {
-    try {
-      return await createImageBitmap(input as HTMLCanvasElement);
-    } catch (error) {
-      throw new EdgeInferError('input-invalid', `predict() on model "${id}": the image cannot be read (${(error as Error).name}: an <img> not loaded yet, or a canvas of size 0?)`, { model: id });
-    }
-  }
-  throw new EdgeInferError('input-invalid', `predict() on model "${id}": expected ImageData, ImageBitmap, Blob, a canvas or an <img>, got ${shown(input)}`, { model: id });
 }
 
 /** A hit must leave transferred inputs detached too, as a miss would. */

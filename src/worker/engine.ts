@@ -16,8 +16,8 @@ import { probeFeeds } from '../probe-feeds.js';
 import { createSession, runOn, signatureOf, type Opened } from './session.js';
 import { RuntimeAssets } from './runtime-assets.js';
 import { ModelSources } from './sources.js';
-import { answer, checkFits, preProcess } from './predict.js';
-import { AudioStream, Streams, type StreamChunk } from './stream.js';
+import { fitOrRelease, predictOn } from './predict.js';
+import { AudioStream, Streams } from './stream.js';
 import { joinTaps, watchRollout, type RolloutHost, type RolloutWatch } from './rollout-watch.js';
 
 interface Entry {
@@ -55,7 +55,8 @@ export class Engine {
   private choices: ChoiceStore | undefined;
   /** Posts a closed monitoring window or a rollout event to the main thread (set by the worker entry). */
   postNote: (event: WindowEvent | RolloutEvent) => void = () => undefined;
-  private readonly streams = new Streams();
+  /** Open `model.stream()`s: pushes, resets and closes go straight to them. */
+  readonly streams = new Streams();
   /** Ids for loads the worker starts itself (second versions, rollbacks), apart from the main thread's. */
   private nextInternal = -1;
 
@@ -170,14 +171,7 @@ export class Engine {
         throw error;
       }
       const processors = request.processors ?? this.storage.processorsOf(request);
-      if (processors) {
-        try {
-          checkFits(processors, signature.inputs, signature.outputs, request.id, !request.processors);
-        } catch (error) {
-          await session.release();
-          throw error;
-        }
-      }
+      if (processors) await fitOrRelease(processors, signature, request, () => session.release());
       const watched = request.monitor && (await profileFor(this.storage, request, signature, controller.signal, emit));
       const handle = this.nextHandle++;
       const release = this.storage.hold(request.id, fetched.version);
@@ -244,42 +238,16 @@ export class Engine {
   }
 
   /** Pre-processes an image, runs it like any run (watched by the monitor and rollout), post-processes the outputs. */
-  async predict(handle: number, input: ImageInput, options: { topK?: number } = {}): Promise<PredictReply> {
+  predict(handle: number, input: ImageInput, options: { topK?: number } = {}): Promise<PredictReply> {
     const entry = this.entry(handle);
-    const pre = entry.processors?.pre;
-    if (pre?.type !== 'image') throw new EdgeInferError('options-invalid', `predict(): model "${entry.id}" has no image pre-processor${pre ? ' (its audio one is for model.stream())' : ''}`, { model: entry.id });
-    const feeds = await preProcess(input, pre, entry.id);
-    let reply: RunReply;
-    try {
-      reply = await this.run(handle, feeds);
-    } catch (error) {
-      entry.tap?.fail();
-      throw error;
-    }
-    entry.tap?.capture(feeds, reply.outputs, reply.inferenceMs);
-    setTimeout(() => entry.tap?.drain(), 0); // after the answer has left
-    return { prediction: answer(reply.outputs, entry.processors!, options.topK), inferenceMs: reply.inferenceMs };
+    return predictOn(entry, input, options.topK, (feeds) => this.run(handle, feeds));
   }
 
   /** Opens a stream of PCM at `sampleRate` on a model with an audio pre-processor; its id. */
   streamOpen(handle: number, sampleRate: number): number {
     const entry = this.entry(handle);
-    const pre = entry.processors?.pre;
-    if (pre?.type !== 'audio') throw new EdgeInferError('options-invalid', `stream(): model "${entry.id}" has no audio pre-processor`, { model: entry.id });
     const [inputs, outputs] = JSON.parse(entry.signature) as [ValueInfo[], ValueInfo[]];
-    return this.streams.add(handle, new AudioStream(pre, entry.processors!.post, inputs, outputs, (feeds) => this.run(handle, feeds), sampleRate));
-  }
-
-  streamPush(id: number, pcm: Float32Array): Promise<StreamChunk> {
-    return this.streams.push(id, pcm);
-  }
-
-  streamReset(id: number): Promise<void> {
-    return this.streams.reset(id);
-  }
-
-  streamClose(id: number): void {
-    this.streams.close(id);
+    return this.streams.add(handle, AudioStream.of(entry, inputs, outputs, (feeds) => this.run(handle, feeds), sampleRate));
   }
 
   /** Runs that arrived in one message; each settles on its own, so a bad one fails alone. */

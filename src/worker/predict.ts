@@ -1,8 +1,9 @@
 // `model.predict()` in the worker: an image decoded here, turned into the model's input by the pre-processor, run
 // like any other run, and read by the post-processor. Processors are checked against the model when it loads.
 import { EdgeInferError } from '../errors.js';
-import type { ImagePre, Prediction, Processors } from '../processors/spec.js';
-import type { ImageInput } from '../rpc/protocol.js';
+import type { ImagePre, Processors } from '../processors/spec.js';
+import type { ImageInput, LoadRequest, PredictReply, RunReply } from '../rpc/protocol.js';
+import type { RunTap } from '../rpc/run-port.js';
 import type { Tensor, ValueInfo } from '../tensor.js';
 import { imageTensor, type Pixels } from './processors/image.js';
 import { postProcess } from './processors/post.js';
@@ -45,15 +46,41 @@ function shapeOf(pre: ImagePre): number[] {
   return pre.layout === 'nchw' ? [1, c, pre.height, pre.width] : pre.layout === 'nhwc' ? [1, pre.height, pre.width, c] : [1, pre.width * pre.height * c];
 }
 
-/** The feeds `pre` makes of `input`. */
-export async function preProcess(input: ImageInput, pre: ImagePre, id: string): Promise<Record<string, Tensor>> {
-  const { data, dims } = imageTensor(await pixelsOf(input, id), pre);
-  return { [pre.input]: { dtype: 'float32', dims, data } };
+/** Checks processors at load; the session is released before a misfit fails the load. */
+export async function fitOrRelease(processors: Processors, signature: { inputs: ValueInfo[]; outputs: ValueInfo[] }, request: LoadRequest, release: () => Promise<void>): Promise<void> {
+  try {
+    checkFits(processors, signature.inputs, signature.outputs, request.id, !request.processors);
+  } catch (error) {
+    await release();
+    throw error;
+  }
 }
 
-export function answer(outputs: Record<string, Tensor>, processors: Processors, topK?: number): Prediction {
-  const post = processors.post;
-  return postProcess(outputs, post?.type === 'classes' && topK !== undefined ? { ...post, topK } : post);
+/** A loaded model as predict() needs it: its processors, and what watches its runs. */
+interface Predicting {
+  id: string;
+  processors?: Processors;
+  tap?: RunTap;
+}
+
+/** Pre-processes an image, runs it like any run (watched by the monitor and rollout), post-processes the outputs. */
+export async function predictOn(entry: Predicting, input: ImageInput, topK: number | undefined, run: (feeds: Record<string, Tensor>) => Promise<RunReply>): Promise<PredictReply> {
+  const pre = entry.processors?.pre;
+  if (pre?.type !== 'image') throw new EdgeInferError('options-invalid', `predict(): model "${entry.id}" has no image pre-processor${pre ? ' (its audio one is for model.stream())' : ''}`, { model: entry.id });
+  const { data, dims } = imageTensor(await pixelsOf(input, entry.id), pre);
+  const feeds: Record<string, Tensor> = { [pre.input]: { dtype: 'float32', dims, data } };
+  let reply: RunReply;
+  try {
+    reply = await run(feeds);
+  } catch (error) {
+    entry.tap?.fail();
+    throw error;
+  }
+  entry.tap?.capture(feeds, reply.outputs, reply.inferenceMs);
+  setTimeout(() => entry.tap?.drain(), 0); // after the answer has left
+  const post = entry.processors!.post;
+  const prediction = postProcess(reply.outputs, post?.type === 'classes' && topK !== undefined ? { ...post, topK } : post);
+  return { prediction, inferenceMs: reply.inferenceMs };
 }
 
 async function pixelsOf(input: ImageInput, id: string): Promise<Pixels> {

@@ -1,7 +1,7 @@
 // `model.stream()` in the worker: PCM chunks at the app's rate → resampled → frames with context → one run each, the
 // recurrent state carried from run to run here (it never crosses threads) → per-frame answers and speech events.
 import { EdgeInferError } from '../errors.js';
-import type { AudioPre, ClassesPost, Prediction, ValuesPost } from '../processors/spec.js';
+import type { AudioPre, ClassesPost, Prediction, Processors, ValuesPost } from '../processors/spec.js';
 import type { RunReply } from '../rpc/protocol.js';
 import type { Tensor, ValueInfo } from '../tensor.js';
 import { Framer } from './processors/frames.js';
@@ -26,6 +26,13 @@ export interface StreamChunk {
 }
 
 export class AudioStream {
+  /** A stream on a loaded model, if its pre-processor is an audio one. */
+  static of(entry: { id: string; processors?: Processors | undefined }, inputs: readonly ValueInfo[], outputs: readonly ValueInfo[], run: (feeds: Record<string, Tensor>) => Promise<RunReply>, sampleRate: number): AudioStream {
+    const pre = entry.processors?.pre;
+    if (pre?.type !== 'audio') throw new EdgeInferError('options-invalid', `stream(): model "${entry.id}" has no audio pre-processor`, { model: entry.id });
+    return new AudioStream(pre, entry.processors!.post, inputs, outputs, run, sampleRate);
+  }
+
   private readonly resampler: Resampler | undefined;
   private readonly framer: Framer;
   private readonly speech: SpeechDetector | undefined;

@@ -24,9 +24,9 @@ const api: WorkerApi = withPlainErrors({
   rolloutState: async (handle) => engine.rolloutState(handle),
   predict: (handle, input, options) => engine.predict(handle, input, options),
   streamOpen: async (handle, sampleRate) => engine.streamOpen(handle, sampleRate),
-  streamPush: (id, pcm) => engine.streamPush(id, pcm),
-  streamReset: (id) => engine.streamReset(id),
-  streamClose: async (id) => engine.streamClose(id),
+  streamPush: (id, pcm) => engine.streams.push(id, pcm),
+  streamReset: (id) => engine.streams.reset(id),
+  streamClose: async (id) => engine.streams.close(id),
 } satisfies WorkerApi);
 
 expose(api);
