@@ -103,7 +103,8 @@ describe('processors in the manifest', () => {
     expect(parseManifest(manifest, url).models.find((m) => m.id === 'digits')!.pre).toMatchObject({ type: 'image', input: 'pixels', fit: 'content' });
   });
   test.each<[string, Record<string, unknown>, string]>([
-    ['an unknown pre type', { pre: { ...digits.pre, type: 'audio' } }, 'models[0].pre.type'],
+    ['an unknown pre type', { pre: { ...digits.pre, type: 'video' } }, 'models[0].pre.type'],
+    ['an audio pre without a sample rate', { pre: { type: 'audio', input: 'x', frame: 512 } }, 'models[0].pre.sampleRate'],
     ['a zero width', { pre: { ...digits.pre, width: 0 } }, 'models[0].pre.width'],
     ['a bad layout', { pre: { ...digits.pre, layout: 'chw' } }, 'models[0].pre.layout'],
     ['a std of 0', { pre: { ...digits.pre, std: [0] } }, 'models[0].pre.std'],
