@@ -222,6 +222,11 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
     this.rollout.emit({ from, to, code, detail, applied: swapped !== undefined, ...(error ? { error } : {}) });
   }
 
+  /** @internal The model's handle when `host` (a runtime's) holds it in its live worker (disposed or not); else undefined. */
+  handleIn(host: ModelHost): number | undefined {
+    return host === this.host && host.alive(this.generation) ? this.handle : undefined;
+  }
+
   /** Output-cache counters for this model (shared with other loads of the same file). */
   cacheStats(): CacheStats {
     return this.cache?.stats() ?? Object.freeze(zeroStats());

@@ -1,3 +1,7 @@
+import { makeEnsemble, makePipeline, type ComposeHost, type Ensemble, type Pipeline, type PipelineStep } from './serving/compose.js';
+import type { BatchJobOptions, BatchJobResult, BatchSource } from './serving/batch-options.js';
+import type { BatchModel } from './serving/batch-job.js';
+import type { TypedFeeds } from './typed.js';
 import { proxy, transfer } from 'comlink';
 import { OutputCache } from './cache/output-cache.js';
 import { EdgeInferError, shown } from './errors.js';
@@ -231,13 +235,44 @@ export class Runtime {
    */
   async runBatch<I extends Signature = AnySignature, O extends Signature = AnySignature>(
     model: Model<I, O>,
-    source: import('./serving/batch-options.js').BatchSource<import('./typed.js').TypedFeeds<I>>,
-    options?: import('./serving/batch-options.js').BatchJobOptions,
-  ): Promise<import('./serving/batch-options.js').BatchJobResult<O>> {
+    source: BatchSource<TypedFeeds<I>>,
+    options?: BatchJobOptions,
+  ): Promise<BatchJobResult<O>> {
     if (this.disposed) throw new EdgeInferError('runtime-disposed', 'the runtime was disposed; create a new one');
-    if (!(model instanceof Model) || model['host'] !== this.host) throw new EdgeInferError('options-invalid', `runBatch() needs a model this runtime loaded, got ${shown(model)}`);
+    if (!(model instanceof Model) || model.handleIn(this.host) === undefined) throw new EdgeInferError('options-invalid', `runBatch() needs a model this runtime loaded, got ${shown(model)}`);
     const { runBatchJob } = await import('./serving/batch-job.js'); // loaded on first use
-    return runBatchJob<O>(model as unknown as import('./serving/batch-job.js').BatchModel, source, options, { dbName: this.options.storage.dbName });
+    return runBatchJob<O>(model as unknown as BatchModel, source, options, { dbName: this.options.storage.dbName });
+  }
+
+  /**
+   * Chains models in the worker: the first step takes your feeds, each later one the outputs of the step before, by
+   * name or as its `inputs` map says (`{ model, inputs: { x: 'y' } }`); resolves with the last step's outputs.
+   * Checked now: every input fed, dtypes equal, fixed dims equal (`options-invalid` naming the step and the input).
+   */
+  pipeline(steps: PipelineStep<Model>[]): Pipeline {
+    return makePipeline(this.composeHost(), steps);
+  }
+
+  /**
+   * Runs models with the same signature on the same feeds in the worker and combines their float32 outputs:
+   * `mean` averages them; `vote` gives each class's share of top-1 votes per row (outputs with a class axis).
+   */
+  ensemble(models: Model[], options: { combine?: 'mean' | 'vote' } = {}): Ensemble {
+    return makeEnsemble(this.composeHost(), models, options);
+  }
+
+  private composeHost(): ComposeHost {
+    if (this.disposed) throw new EdgeInferError('runtime-disposed', 'the runtime was disposed; create a new one');
+    return {
+      handleOf: (model) => {
+        const handle = model instanceof Model ? model.handleIn(this.host) : undefined;
+        if (handle === undefined) throw new EdgeInferError('options-invalid', `model "${model.id}" was not loaded by this runtime`, { model: model.id });
+        this.live(this.generation);
+        return handle;
+      },
+      chain: (steps, feeds) => this.live(this.generation).call((api) => api.runChain(steps, feeds)),
+      ensemble: (handles, feeds, combine) => this.live(this.generation).call((api) => api.runEnsemble(handles, feeds, combine)),
+    };
   }
 
   /** The runtime's outcome tracking, made with the first monitored load's `monitor.outcomes` options. */

@@ -11,6 +11,7 @@ import type { Profile } from '../monitor/profile-types.js';
 import type { WindowCounts } from '../monitor/window.js';
 import type { Prediction, Processors } from '../processors/spec.js';
 import type { StreamChunk } from '../worker/stream.js';
+import type { ChainStep, ComposedReply } from '../worker/compose.js';
 import type { BreachCode, GuardReport } from '../worker/guard.js';
 import type { SecondReport, SecondResult } from '../worker/second-run.js';
 
@@ -221,6 +222,8 @@ export interface WorkerApi {
   rolloutState(handle: number): Promise<RolloutState>;
   predict(handle: number, input: ImageInput, options: { topK?: number }): Promise<PredictReply>;
   streamOpen(handle: number, sampleRate: number): Promise<number>;
+  runChain(steps: ChainStep[], feeds: Record<string, Tensor>): Promise<ComposedReply>;
+  runEnsemble(handles: number[], feeds: Record<string, Tensor>, combine: 'mean' | 'vote'): Promise<ComposedReply>;
   streamPush(id: number, pcm: Float32Array): Promise<StreamChunk>;
   streamReset(id: number): Promise<void>;
   streamClose(id: number): Promise<void>;

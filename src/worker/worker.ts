@@ -1,6 +1,7 @@
 // Worker entry: exposes the engine over comlink, and answers runs (arrays) beside it. Outputs go back as transferred buffers.
 import { expose } from 'comlink';
 import { Engine } from './engine.js';
+import { runChain, runEnsemble } from './compose.js';
 import type { WorkerApi } from '../rpc/protocol.js';
 import { withPlainErrors } from '../rpc/wire.js';
 import { postNote, serveRuns } from '../rpc/run-port.js';
@@ -24,6 +25,8 @@ const api: WorkerApi = withPlainErrors({
   rolloutState: async (handle) => engine.rolloutState(handle),
   predict: (handle, input, options) => engine.predict(handle, input, options),
   streamOpen: async (handle, sampleRate) => engine.streamOpen(handle, sampleRate),
+  runChain: (steps, feeds) => runChain(steps, feeds, (handle, f) => engine.run(handle, f)),
+  runEnsemble: (handles, feeds, combine) => runEnsemble(handles, feeds, combine, (handle, f) => engine.run(handle, f)),
   streamPush: (id, pcm) => engine.streams.push(id, pcm),
   streamReset: (id) => engine.streams.reset(id),
   streamClose: async (id) => engine.streams.close(id),
