@@ -2,12 +2,12 @@
 // and the monitor page work offline after one visit. Model weights (.onnx) are left to the SDK, which keeps them in
 // IndexedDB; the other files under /models/ (manifest, held-out data, references, profiles) are the pages' own
 // reading and are cached here. The dev server's telemetry endpoints are never cached.
-const CACHE = 'edge-infer-demo-v2';
+const CACHE = 'edge-infer-demo-v3';
 // What a first visit loads before this worker is in control (the pages, their styles and entry modules): fetched
 // here at install, since those requests never passed through it. Everything after goes through the fetch handler.
 const SHELL = [
-  '/demo/', '/demo/index.html', '/demo/digits.html', '/demo/monitor.html', '/demo/style.css', '/demo/lab/lab.css',
-  '/demo/lab/page.ts', '/demo/digits-main.ts', '/demo/monitor-main.ts', '/demo/sw-register.ts', '/demo/manifest.webmanifest',
+  '/demo/', '/demo/index.html', '/demo/digits.html', '/demo/vad.html', '/demo/monitor.html', '/demo/style.css', '/demo/lab/lab.css',
+  '/demo/lab/page.ts', '/demo/digits-main.ts', '/demo/vad-main.ts', '/demo/monitor-main.ts', '/demo/sw-register.ts', '/demo/manifest.webmanifest',
   '/demo/icons/icon-192.png', '/demo/icons/icon-512.png', '/demo/icons/maskable-512.png',
 ];
 
