@@ -55,9 +55,19 @@ function describeChoice(model: Model): string {
 async function predict() {
   if (!model) return;
   const start = performance.now();
-  // The manifest's processors crop, scale and centre the drawing as MNIST digits were made, in the worker.
-  const answer = await model.predict(ctx.getImageData(0, 0, pad.width, pad.height), { topK: 10 });
+  // The manifest's processors crop, scale and centre the drawing as MNIST digits were made, in the worker; with
+  // several digits, each piece between blank columns is read alone and the labels are joined.
+  const several = $<HTMLInputElement>('several').checked;
+  const answer = await model.predict(ctx.getImageData(0, 0, pad.width, pad.height), several ? { split: 'columns', minGap: 8 } : { topK: 10 });
   const latency = performance.now() - start;
+  if (answer.type === 'sequence') {
+    show('prediction', answer.text || '–');
+    show('inference', `${answer.inferenceMs.toFixed(2)} ms for ${answer.items.length} digit(s) in one batch`);
+    show('latency', `${latency.toFixed(2)} ms`);
+    $('bars').replaceChildren();
+    document.body.dataset.predictions = String(Number(document.body.dataset.predictions ?? 0) + 1);
+    return;
+  }
   if (answer.type !== 'classes') return;
   const probabilities = new Float32Array(10);
   for (const c of answer.topK) probabilities[c.index] = c.score;
@@ -101,6 +111,10 @@ pad.addEventListener('pointerup', () => {
   void loading.then(predict);
 });
 $('clear').addEventListener('click', clear);
+$('several').addEventListener('change', (e) => {
+  pad.width = (e.target as HTMLInputElement).checked ? 560 : 280; // room for a few digits side by side
+  clear();
+});
 backendSelect.addEventListener('change', () => (loading = loadModel(backendSelect.value)));
 
 clear();

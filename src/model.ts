@@ -89,6 +89,14 @@ export interface ModelHost {
 export interface PredictOptions {
   /** How many classes `topK` lists, for a classes post-processor. @defaultValue the processor's `topK` */
   topK?: number;
+  /**
+   * `'columns'`: cut the image into the runs of columns with ink (e.g. a written number into its digits), answer
+   * each piece (pre-processed alone, all run as one batch) and join their labels: `{ type: 'sequence', text, items }`.
+   * The model's input needs a free first dimension.
+   */
+  split?: 'columns';
+  /** For `split`: blank columns that still join two runs. @defaultValue 2 */
+  minGap?: number;
 }
 
 /** `predict()`'s answer, with the time `session.run` took in the worker. */
@@ -261,9 +269,13 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
    * cache; monitored and watched by a rollout like `run()`.
    */
   async predict(input: PredictInput, options: PredictOptions = {}): Promise<PredictResult> {
-    const topK = (options as PredictOptions | null)?.topK;
-    if (typeof options !== 'object' || options === null || (topK !== undefined && !(Number.isSafeInteger(topK) && topK >= 1))) {
-      throw new EdgeInferError('options-invalid', `predict() options must be { topK?: an integer >= 1 }, got ${shown(options)}`);
+    const { topK, split, minGap } = (options ?? {}) as PredictOptions;
+    const whole = (n: unknown, min: number) => n === undefined || (Number.isSafeInteger(n) && (n as number) >= min);
+    if (typeof options !== 'object' || options === null || !whole(topK, 1) || !whole(minGap, 0) || (split !== undefined && split !== 'columns')) {
+      throw new EdgeInferError('options-invalid', `predict() options must be { topK?: an integer >= 1, split?: 'columns', minGap?: an integer >= 0 }, got ${shown(options)}`);
+    }
+    if (split && typeof this.inputs[0]?.dims?.[0] === 'number') {
+      throw new EdgeInferError('options-invalid', `predict(): split runs the pieces as one batch, but model "${this.id}" has a fixed first dimension`, { model: this.id });
     }
     if (this.disposed) throw new EdgeInferError('model-disposed', `model "${this.id}" was disposed; load it again to run it`, { model: this.id });
     const pre = this.processors?.pre;
@@ -274,7 +286,7 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
     const telemetry = this.host.telemetry;
     const start = performance.now();
     try {
-      const { prediction, inferenceMs } = await this.host.predict(this.handle, this.generation, image, topK === undefined ? {} : { topK });
+      const { prediction, inferenceMs } = await this.host.predict(this.handle, this.generation, image, { ...(topK !== undefined ? { topK } : {}), ...(split ? { split } : {}), ...(minGap !== undefined ? { minGap } : {}) });
       if (telemetry?.enabled) telemetry.recordInference(this, performance.now() - start);
       return { ...prediction, inferenceMs };
     } catch (error) {

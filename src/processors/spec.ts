@@ -90,6 +90,8 @@ export interface ClassScore {
 export type Prediction =
   | ({ type: 'classes' } & ClassScore & { topK: ClassScore[] })
   | { type: 'values'; values: number[] }
+  /** `predict(image, { split: 'columns' })`: one answer per piece, left to right, and their labels joined. */
+  | { type: 'sequence'; text: string; items: Prediction[] }
   | { type: 'raw'; outputs: Record<string, { dims: number[]; data: number[] }> };
 
 /** Checks a processors object; `fail` throws with the field named (e.g. `pre.width`). */

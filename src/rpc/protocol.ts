@@ -12,6 +12,7 @@ import type { WindowCounts } from '../monitor/window.js';
 import type { Prediction, Processors } from '../processors/spec.js';
 import type { StreamChunk } from '../worker/stream.js';
 import type { ChainStep, ComposedReply } from '../worker/compose.js';
+import type { PredictRequest } from '../worker/predict.js';
 import type { BreachCode, GuardReport } from '../worker/guard.js';
 import type { SecondReport, SecondResult } from '../worker/second-run.js';
 
@@ -220,7 +221,7 @@ export interface WorkerApi {
   storageClear(): Promise<void>;
   release(handle: number): Promise<void>;
   rolloutState(handle: number): Promise<RolloutState>;
-  predict(handle: number, input: ImageInput, options: { topK?: number }): Promise<PredictReply>;
+  predict(handle: number, input: ImageInput, options: PredictRequest): Promise<PredictReply>;
   streamOpen(handle: number, sampleRate: number): Promise<number>;
   runChain(steps: ChainStep[], feeds: Record<string, Tensor>): Promise<ComposedReply>;
   runEnsemble(handles: number[], feeds: Record<string, Tensor>, combine: 'mean' | 'vote'): Promise<ComposedReply>;

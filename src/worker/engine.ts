@@ -16,7 +16,7 @@ import { probeFeeds } from '../probe-feeds.js';
 import { createSession, runOn, signatureOf, type Opened } from './session.js';
 import { RuntimeAssets } from './runtime-assets.js';
 import { ModelSources } from './sources.js';
-import { fitOrRelease, predictOn } from './predict.js';
+import { fitOrRelease, predictOn, type PredictRequest } from './predict.js';
 import { AudioStream, Streams } from './stream.js';
 import { joinTaps, watchRollout, type RolloutHost, type RolloutWatch } from './rollout-watch.js';
 
@@ -238,9 +238,9 @@ export class Engine {
   }
 
   /** Pre-processes an image, runs it like any run (watched by the monitor and rollout), post-processes the outputs. */
-  predict(handle: number, input: ImageInput, options: { topK?: number } = {}): Promise<PredictReply> {
+  predict(handle: number, input: ImageInput, options: PredictRequest = {}): Promise<PredictReply> {
     const entry = this.entry(handle);
-    return predictOn(entry, input, options.topK, (feeds) => this.run(handle, feeds));
+    return predictOn(entry, input, options, (feeds) => this.run(handle, feeds));
   }
 
   /** Opens a stream of PCM at `sampleRate` on a model with an audio pre-processor; its id. */

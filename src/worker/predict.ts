@@ -5,7 +5,7 @@ import type { ImagePre, Processors } from '../processors/spec.js';
 import type { ImageInput, LoadRequest, PredictReply, RunReply } from '../rpc/protocol.js';
 import type { RunTap } from '../rpc/run-port.js';
 import type { Tensor, ValueInfo } from '../tensor.js';
-import { imageTensor, type Pixels } from './processors/image.js';
+import { imageTensor, splitColumns, type Pixels } from './processors/image.js';
 import { postProcess } from './processors/post.js';
 
 /** Throws when the processors do not fit the model: `options-invalid` for the app's, `manifest-invalid` for the manifest's. */
@@ -64,10 +64,17 @@ interface Predicting {
 }
 
 /** Pre-processes an image, runs it like any run (watched by the monitor and rollout), post-processes the outputs. */
-export async function predictOn(entry: Predicting, input: ImageInput, topK: number | undefined, run: (feeds: Record<string, Tensor>) => Promise<RunReply>): Promise<PredictReply> {
+export async function predictOn(entry: Predicting, input: ImageInput, options: PredictRequest, run: (feeds: Record<string, Tensor>) => Promise<RunReply>): Promise<PredictReply> {
   const pre = entry.processors?.pre;
   if (pre?.type !== 'image') throw new EdgeInferError('options-invalid', `predict(): model "${entry.id}" has no image pre-processor${pre ? ' (its audio one is for model.stream())' : ''}`, { model: entry.id });
-  const { data, dims } = imageTensor(await pixelsOf(input, entry.id), pre);
+  const pixels = await pixelsOf(input, entry.id);
+  // Split: each piece is pre-processed alone, and all of them run as one batch (rows on the first dimension).
+  const pieces = options.split ? splitColumns(pixels, pre.threshold ?? 20, pre.invert === true, options.minGap ?? 2) : [pixels];
+  if (pieces.length === 0) return { prediction: { type: 'sequence', text: '', items: [] }, inferenceMs: 0 };
+  const tensors = pieces.map((p) => imageTensor(p, pre));
+  const dims = [pieces.length, ...tensors[0]!.dims.slice(1)];
+  const data = new Float32Array(tensors.reduce((n, t) => n + t.data.length, 0));
+  tensors.reduce((at, t) => (data.set(t.data, at), at + t.data.length), 0);
   const feeds: Record<string, Tensor> = { [pre.input]: { dtype: 'float32', dims, data } };
   let reply: RunReply;
   try {
@@ -79,8 +86,18 @@ export async function predictOn(entry: Predicting, input: ImageInput, topK: numb
   entry.tap?.capture(feeds, reply.outputs, reply.inferenceMs);
   setTimeout(() => entry.tap?.drain(), 0); // after the answer has left
   const post = entry.processors!.post;
-  const prediction = postProcess(reply.outputs, post?.type === 'classes' && topK !== undefined ? { ...post, topK } : post);
-  return { prediction, inferenceMs: reply.inferenceMs };
+  const read = (row: number) => postProcess(reply.outputs, post?.type === 'classes' && options.topK !== undefined ? { ...post, topK: options.topK } : post, row);
+  if (!options.split) return { prediction: read(0), inferenceMs: reply.inferenceMs };
+  const items = pieces.map((_, row) => read(row));
+  const text = items.map((p) => (p.type === 'classes' ? p.label : '?')).join('');
+  return { prediction: { type: 'sequence', text, items }, inferenceMs: reply.inferenceMs };
+}
+
+/** What a predict() call asks beyond the image (see `PredictOptions`). */
+export interface PredictRequest {
+  topK?: number;
+  split?: 'columns';
+  minGap?: number;
 }
 
 async function pixelsOf(input: ImageInput, id: string): Promise<Pixels> {

@@ -88,3 +88,24 @@ test('bad input and models without processors fail with a code', async () => {
   await expect(runtime.load({ url: '/models/digits/model.onnx', id: 'digits' }, { processors: { post: { type: 'classes', output: 'nope' } } })).rejects.toMatchObject({ code: 'options-invalid', message: expect.stringContaining('post.output "nope"') });
   await expect(runtime.load('digits', { processors: { pre: { ...pre, layout: 'diagonal' } } } as never)).rejects.toMatchObject({ code: 'options-invalid', message: expect.stringContaining('processors.pre.layout') });
 }, 60_000);
+
+test('split: a written number is cut into its digits, read in one batch, and joined', async () => {
+  const model = await load();
+  const { image, label } = await heldOut();
+  // Three held-out digits side by side on one 500×140 canvas, 40 px apart.
+  const wide = new ImageData(500, 140);
+  const picks = [0, 1, 2];
+  picks.forEach((i, k) => {
+    const digit = image(i);
+    for (let y = 0; y < 140; y++) wide.data.set(digit.data.subarray(y * 140 * 4, (y + 1) * 140 * 4), (y * 500 + k * 180) * 4);
+  });
+  const answer = await model.predict(wide, { split: 'columns' });
+  if (answer.type !== 'sequence') throw new Error(`expected a sequence, got ${answer.type}`);
+  expect(answer.items).toHaveLength(3);
+  // Each piece reads as that digit alone does.
+  const alone = await Promise.all(picks.map((i) => model.predict(image(i))));
+  expect(answer.text).toBe(alone.map((a) => (a.type === 'classes' ? a.label : '?')).join(''));
+  expect(answer.text).toBe(picks.map((i) => String(label(i))).join(''));
+  expect(await model.predict(new ImageData(50, 50), { split: 'columns' })).toMatchObject({ type: 'sequence', text: '', items: [] });
+  await expect(model.predict(wide, { split: 'rows' as never })).rejects.toMatchObject({ code: 'options-invalid' });
+}, 60_000);

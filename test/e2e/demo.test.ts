@@ -76,6 +76,13 @@ describe.each([
     expect(total).toBeLessThan(101);
     expect(await page.locator('#inference').textContent()).toMatch(/^\d+\.\d\d ms$/);
 
+    // Several digits side by side: predict() splits the drawing at blank columns and reads each piece.
+    await page.check('#several');
+    await draw(page, [[120, 40], [120, 240]]);
+    await draw(page, [[330, 60], [470, 60], [380, 240]]);
+    expect(await predictionAfter(page, 4)).toBe('17');
+    expect(await page.locator('#inference').textContent()).toMatch(/^\d+\.\d\d ms for 2 digit\(s\) in one batch$/);
+
     // The page's telemetry reaches the demo server's OTLP receiver (it exports every 2 s, and on page hide).
     await page.close();
     const inferences = async () => {

@@ -9,6 +9,36 @@ export interface Pixels {
   data: Uint8ClampedArray | Uint8Array;
 }
 
+/**
+ * Cuts an image into the runs of columns that hold ink (a pixel whose gray level, after `invert`, is above
+ * `threshold`), left to right; runs closer than `minGap` blank columns are one piece. Each piece keeps the full height.
+ */
+export function splitColumns(image: Pixels, threshold: number, invert: boolean, minGap: number): Pixels[] {
+  const { width: w, height: h, data } = image;
+  const inked = (x: number) => {
+    for (let y = 0; y < h; y++) {
+      const i = (y * w + x) * 4;
+      const a = data[i + 3]! / 255;
+      const v = (0.299 * data[i]! + 0.587 * data[i + 1]! + 0.114 * data[i + 2]!) * a;
+      if ((invert ? 255 - v : v) > threshold) return true;
+    }
+    return false;
+  };
+  const runs: [number, number][] = [];
+  for (let x = 0; x < w; x++) {
+    if (!inked(x)) continue;
+    const last = runs[runs.length - 1];
+    if (last && x - last[1] - 1 <= minGap) last[1] = x;
+    else runs.push([x, x]);
+  }
+  return runs.map(([a, b]) => {
+    const cw = b - a + 1;
+    const crop = new Uint8ClampedArray(cw * h * 4);
+    for (let y = 0; y < h; y++) crop.set(data.subarray((y * w + a) * 4, (y * w + b + 1) * 4), y * cw * 4);
+    return { width: cw, height: h, data: crop };
+  });
+}
+
 /** A plane per channel, values 0–255 as floats. */
 type Planes = Float32Array[];
 

@@ -2,8 +2,8 @@
 import type { ClassesPost, ClassScore, Prediction, ValuesPost } from '../../processors/spec.js';
 import type { Tensor } from '../../tensor.js';
 
-/** Reads row 0 of the named output (predict() runs one item). */
-export function postProcess(outputs: Record<string, Tensor>, post: ClassesPost | ValuesPost | undefined): Prediction {
+/** Reads row `row` of the named output (predict() runs one item, or one per piece of a split image). */
+export function postProcess(outputs: Record<string, Tensor>, post: ClassesPost | ValuesPost | undefined, row = 0): Prediction {
   if (!post) {
     const raw: Record<string, { dims: number[]; data: number[] }> = {};
     for (const [name, t] of Object.entries(outputs)) Object.defineProperty(raw, name, { value: { dims: [...t.dims], data: Array.from(t.data, Number) }, enumerable: true });
@@ -11,9 +11,9 @@ export function postProcess(outputs: Record<string, Tensor>, post: ClassesPost |
   }
   const t = outputs[post.output]!;
   const width = t.dims.length >= 2 ? t.dims.slice(1).reduce((a, b) => a * b, 1) : t.data.length;
-  const row = Array.from(t.data.subarray(0, width), Number);
-  if (post.type === 'values') return { type: 'values', values: row.map((v) => v * (post.scale ?? 1) + (post.offset ?? 0)) };
-  return classes(activate(row, post.activation ?? 'none'), post);
+  const values = Array.from(t.data.subarray(row * width, (row + 1) * width), Number);
+  if (post.type === 'values') return { type: 'values', values: values.map((v) => v * (post.scale ?? 1) + (post.offset ?? 0)) };
+  return classes(activate(values, post.activation ?? 'none'), post);
 }
 
 function activate(row: number[], activation: NonNullable<ClassesPost['activation']>): number[] {

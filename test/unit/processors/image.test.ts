@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { imageTensor, type Pixels } from '../../../src/worker/processors/image.js';
+import { imageTensor, splitColumns, type Pixels } from '../../../src/worker/processors/image.js';
 import { postProcess } from '../../../src/worker/processors/post.js';
 import { checkProcessors, type ImagePre } from '../../../src/processors/spec.js';
 import { parseManifest } from '../../../src/store/manifest.js';
@@ -73,6 +73,21 @@ describe('imageTensor', () => {
     const xs = ink.map((i) => i % 28), ys = ink.map((i) => Math.floor(i / 28));
     expect([Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)]).toEqual([5, 24, 5, 24]); // 20 px, its centre of mass (9.5) moved to 14 as MNIST did: round(4.5)
     expect(Array.from(imageTensor(gray(10, 10, () => 0), p).data).every((v) => v === 0)).toBe(true); // no ink: blank
+  });
+});
+
+describe('splitColumns', () => {
+  // Ink in columns 1–2, 4 and 9: a gap of one blank column joins, a gap of four splits.
+  const img = gray(12, 3, (x, y) => ([1, 2, 4, 9].includes(x) && y === 1 ? 200 : 0));
+  test('cuts at gaps wider than minGap and keeps the full height', () => {
+    expect(splitColumns(img, 20, false, 2).map((p) => [p.width, p.height])).toEqual([[4, 3], [1, 3]]);
+    expect(splitColumns(img, 20, false, 0).map((p) => p.width)).toEqual([2, 1, 1]);
+    const [first] = splitColumns(img, 20, false, 2);
+    expect(Array.from(first!.data.subarray(4 * 4, 4 * 4 + 4))).toEqual([200, 200, 200, 255]); // (0, 1) of the piece is column 1
+  });
+  test('inverted pages and blank images', () => {
+    expect(splitColumns(gray(5, 2, (x) => (x === 2 ? 0 : 255)), 20, true, 2).map((p) => p.width)).toEqual([1]);
+    expect(splitColumns(gray(5, 2, () => 0), 20, false, 2)).toEqual([]);
   });
 });
 
