@@ -2,6 +2,7 @@
 // shifts.ts applied row by row and the true outcome of each row where there is one.
 import type { Tensor } from '../src/index.js';
 import type { Shift, ShiftModel } from './shifts.js';
+import { bytes, speechClip } from './data-files.js';
 
 /** A feed as `model.run()` takes it (the dtype follows from the array). */
 export type Feed = { data: Float32Array | BigInt64Array; dims: number[] };
@@ -22,12 +23,6 @@ export interface HeldOutStream {
   after?(outputs: Readonly<Record<string, Tensor>>): void;
   /** Feeds for the load's backend probe, where the ones it makes up from the signature do not run. */
   probe?(): Record<string, Tensor>;
-}
-
-async function bytes(path: string): Promise<Uint8Array> {
-  const response = await fetch(path);
-  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
-  return new Uint8Array(await response.arrayBuffer());
 }
 
 /** 2,000 digits: uint8 pixels [n, 784] (input = byte / 255), then uint8 labels [n]. */
@@ -71,18 +66,6 @@ async function forecast(): Promise<HeldOutStream> {
 
 interface VadReference { frameSamples: number; contextSamples: number; labels: number[]; scored: (boolean | number)[] }
 
-/** speech.wav (16-bit PCM mono) as samples in [-1, 1). */
-function pcm(raw: Uint8Array): Float32Array {
-  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  for (let offset = 12; offset + 8 <= raw.length; ) {
-    const id = String.fromCharCode(...raw.subarray(offset, offset + 4));
-    const size = view.getUint32(offset + 4, true);
-    if (id === 'data') return Float32Array.from({ length: size >> 1 }, (_, k) => view.getInt16(offset + 8 + 2 * k, true) / 32768);
-    offset += 8 + size + (size % 2);
-  }
-  throw new Error('speech.wav has no data chunk');
-}
-
 /**
  * The speech clip frame by frame as Silero's runner feeds it (the last 64 samples of the previous frame, then the
  * 512 new ones, and the state the last call returned); it starts over, from a zero state, after the last frame.
@@ -91,7 +74,7 @@ function pcm(raw: Uint8Array): Float32Array {
  */
 async function vad(): Promise<HeldOutStream> {
   const [samples, ref] = await Promise.all([
-    bytes('/models/vad/speech.wav').then(pcm),
+    speechClip(),
     fetch('/models/vad/reference.json').then((r) => r.json() as Promise<VadReference>),
   ]);
   const { frameSamples: frame, contextSamples: context } = ref;

@@ -2,6 +2,7 @@
 // show the worker resampling it back) or the microphone (AudioWorklet → this page → the SDK's worker).
 import { createRuntime, type Model, type ModelStream, type StreamChunk } from '../src/index.js';
 import { resample } from '../src/worker/processors/resample.js';
+import { speechClip } from './data-files.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const show = (id: string, text: string) => void ($(id).textContent = text);
@@ -13,17 +14,6 @@ let model: Model | undefined;
 let stop: (() => Promise<void>) | undefined;
 let probabilities: number[] = [];
 let segments: { start: number; end?: number }[] = [];
-
-async function clipPcm(): Promise<Float32Array> {
-  const raw = new Uint8Array(await (await fetch('/models/vad/speech.wav')).arrayBuffer());
-  const view = new DataView(raw.buffer);
-  for (let at = 12; at < raw.length; at += 8 + view.getUint32(at + 4, true)) {
-    if (String.fromCharCode(...raw.subarray(at, at + 4)) === 'data') {
-      return Float32Array.from(new Int16Array(raw.buffer.slice(at + 8, at + 8 + view.getUint32(at + 4, true))), (s) => s / 32768);
-    }
-  }
-  throw new Error('speech.wav has no data chunk');
-}
 
 function record({ frames, events }: StreamChunk) {
   for (const f of frames) probabilities.push(f.prediction.type === 'classes' ? f.prediction.score : 0);
@@ -64,7 +54,7 @@ async function begin(label: string): Promise<ModelStream> {
 
 async function streamClip() {
   const rate = Number($<HTMLSelectElement>('rate').value);
-  const pcm = resample(await clipPcm(), 16000, rate);
+  const pcm = resample(await speechClip(), 16000, rate);
   const stream = await begin(`streaming the clip at ${rate} Hz`);
   let stopped = false;
   stop = async () => {

@@ -16,9 +16,9 @@ import { probeFeeds } from './probe-feeds.js';
 import type { Assignment } from './store/rollout.js';
 import { ModelRollout } from './monitor/rollout-view.js';
 import { checkStreamOptions, ModelStream, type StreamHost, type StreamOptions } from './serving/model-stream.js';
-import { imageOf, type PredictInput } from './serving/predict-input.js';
+import { imageOf, predictRequest, type PredictInput, type PredictOptions } from './serving/predict-input.js';
 
-export type { PredictInput } from './serving/predict-input.js';
+export type { PredictInput, PredictOptions } from './serving/predict-input.js';
 
 export interface RunOptions {
   /**
@@ -83,21 +83,9 @@ export interface ModelHost {
   rolloutState(handle: number, generation: number): Promise<RolloutState>;
   predict(handle: number, generation: number, input: ImageInput, options: PredictOptions): Promise<PredictReply>;
   /** The stream calls, on the worker that holds the model. */
-  streams(generation: number): { open(handle: number, sampleRate: number): Promise<number> } & Omit<StreamHost, 'open'>;
+  streams(generation: number): { open(handle: number, sampleRate: number): Promise<number> } & StreamHost;
 }
 
-export interface PredictOptions {
-  /** How many classes `topK` lists, for a classes post-processor. @defaultValue the processor's `topK` */
-  topK?: number;
-  /**
-   * `'columns'`: cut the image into the runs of columns with ink (e.g. a written number into its digits), answer
-   * each piece (pre-processed alone, all run as one batch) and join their labels: `{ type: 'sequence', text, items }`.
-   * The model's input needs a free first dimension.
-   */
-  split?: 'columns';
-  /** For `split`: blank columns that still join two runs. @defaultValue 2 */
-  minGap?: number;
-}
 
 /** `predict()`'s answer, with the time `session.run` took in the worker. */
 export type PredictResult = Prediction & { readonly inferenceMs: number };
@@ -246,14 +234,15 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
 
   run(feeds: TypedFeeds<I>, options: RunOptions = {}): Promise<RunResult<O>> {
     const telemetry = this.host.telemetry;
-    return telemetry?.enabled ? this.runRecorded(telemetry, feeds, options) : this.runOnce(feeds, options);
+    return telemetry?.enabled ? this.recorded(telemetry, () => this.runOnce(feeds, options), (r) => !r.fromCache) : this.runOnce(feeds, options);
   }
 
-  private async runRecorded(telemetry: Telemetry, feeds: unknown, options: RunOptions): Promise<RunResult<O>> {
+  /** Records the call's time as its caller waited for it (when `counts` says it ran the model), or its error. */
+  private async recorded<T>(telemetry: Telemetry, work: () => Promise<T>, counts: (result: T) => boolean): Promise<T> {
     const start = performance.now();
     try {
-      const result = await this.runOnce(feeds, options);
-      if (!result.fromCache) telemetry.recordInference(this, performance.now() - start); // what the caller waited
+      const result = await work();
+      if (counts(result)) telemetry.recordInference(this, performance.now() - start);
       return result;
     } catch (error) {
       telemetry.recordInference(this, performance.now() - start, 'error');
@@ -269,33 +258,19 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
    * cache; monitored and watched by a rollout like `run()`.
    */
   async predict(input: PredictInput, options: PredictOptions = {}): Promise<PredictResult> {
-    const { topK, split, minGap } = (options ?? {}) as PredictOptions;
-    const whole = (n: unknown, min: number) => n === undefined || (Number.isSafeInteger(n) && (n as number) >= min);
-    if (typeof options !== 'object' || options === null || !whole(topK, 1) || !whole(minGap, 0) || (split !== undefined && split !== 'columns')) {
-      throw new EdgeInferError('options-invalid', `predict() options must be { topK?: an integer >= 1, split?: 'columns', minGap?: an integer >= 0 }, got ${shown(options)}`);
-    }
-    if (split && typeof this.inputs[0]?.dims?.[0] === 'number') {
-      throw new EdgeInferError('options-invalid', `predict(): split runs the pieces as one batch, but model "${this.id}" has a fixed first dimension`, { model: this.id });
-    }
+    const request = predictRequest(options, this);
     if (this.disposed) throw new EdgeInferError('model-disposed', `model "${this.id}" was disposed; load it again to run it`, { model: this.id });
     const pre = this.processors?.pre;
     if (pre?.type !== 'image') {
       throw new EdgeInferError('options-invalid', `predict(): model "${this.id}" has no image pre-processor${pre ? ' (its audio one is for stream())' : ': give its manifest entry "pre", or load it with { processors: { pre } }'}`, { model: this.id });
     }
     const image = await imageOf(input, this.id);
-    const telemetry = this.host.telemetry;
-    const start = performance.now();
-    try {
-      const { prediction, inferenceMs } = await this.host.predict(this.handle, this.generation, image, { ...(topK !== undefined ? { topK } : {}), ...(split ? { split } : {}), ...(minGap !== undefined ? { minGap } : {}) });
-      if (telemetry?.enabled) telemetry.recordInference(this, performance.now() - start);
+    const predict = async () => {
+      const { prediction, inferenceMs } = await this.host.predict(this.handle, this.generation, image, request);
       return { ...prediction, inferenceMs };
-    } catch (error) {
-      if (telemetry?.enabled) {
-        telemetry.recordInference(this, performance.now() - start, 'error');
-        telemetry.recordError(error, this);
-      }
-      throw error;
-    }
+    };
+    const telemetry = this.host.telemetry;
+    return telemetry?.enabled ? this.recorded(telemetry, predict, () => true) : predict();
   }
 
   /**
@@ -311,7 +286,7 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
     }
     const calls = this.host.streams(this.generation);
     const id = await calls.open(this.handle, sampleRate);
-    return new ModelStream({ ...calls, open: () => Promise.resolve(id) }, id, this.id);
+    return new ModelStream(calls, id, this.id);
   }
 
   /**

@@ -5,6 +5,7 @@
 // a trivial y = x shadowed by a model ~100x slower (test/browser/fixtures/scores*.onnx).
 import { createRuntime } from '../../src/index.js';
 import { mulberry32 } from '../../src/random.js';
+import { sha256Hex } from '../../src/store/integrity.js';
 import { WARMUP } from './stats.js';
 
 const params = new URLSearchParams(location.search);
@@ -21,9 +22,7 @@ const FILES: Record<string, [string, string, string, number]> = {
 
 async function entry(version: string, path: string) {
   const bytes = new Uint8Array(await (await fetch(path)).arrayBuffer());
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  const sha256 = Array.from(digest, (x) => x.toString(16).padStart(2, '0')).join('');
-  return { id: 'm', version, file: new URL(path, location.href).href, bytes: bytes.byteLength, sha256 };
+  return { id: 'm', version, file: new URL(path, location.href).href, bytes: bytes.byteLength, sha256: await sha256Hex(bytes) };
 }
 
 async function measure(): Promise<unknown> {

@@ -1,5 +1,6 @@
 // The bundled models' held-out data for the lab, fetched once per page (the parsing follows demo/held-out.ts).
 // Each loader keeps one module-level promise and forgets a rejected one, so a retry after a failed fetch can succeed.
+import { bytes, speechClip } from '../data-files.js';
 
 export interface DigitsData {
   /** [n, 784] model inputs (byte / 255). */
@@ -26,12 +27,6 @@ export interface VadData {
   width: number;
   /** Peak |sample| of each frame's new samples. */
   peaks: number[];
-}
-
-async function bytes(path: string): Promise<Uint8Array> {
-  const response = await fetch(path);
-  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
-  return new Uint8Array(await response.arrayBuffer());
 }
 
 function once<T>(load: () => Promise<T>): () => Promise<T> {
@@ -80,22 +75,10 @@ export const forecastData = once(async (): Promise<ForecastData> => {
 
 interface VadReference { frameSamples: number; contextSamples: number }
 
-/** speech.wav (16-bit PCM mono) as samples in [-1, 1). */
-function pcm(raw: Uint8Array): Float32Array {
-  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  for (let offset = 12; offset + 8 <= raw.length; ) {
-    const id = String.fromCharCode(...raw.subarray(offset, offset + 4));
-    const size = Math.min(view.getUint32(offset + 4, true), raw.length - offset - 8);
-    if (id === 'data') return Float32Array.from({ length: size >> 1 }, (_, k) => view.getInt16(offset + 8 + 2 * k, true) / 32768);
-    offset += 8 + size + (size % 2);
-  }
-  throw new Error('speech.wav has no data chunk');
-}
-
 /** The clip in whole frames as Silero's runner feeds them (a trailing part frame is left out, as in reference.json). */
 export const vadData = once(async (): Promise<VadData> => {
   const [samples, ref] = await Promise.all([
-    bytes('/models/vad/speech.wav').then(pcm),
+    speechClip(),
     fetch('/models/vad/reference.json').then((r) => {
       if (!r.ok) throw new Error(`/models/vad/reference.json: HTTP ${r.status}`);
       return r.json() as Promise<VadReference>;

@@ -2,6 +2,7 @@
 // short history, tells listeners when an episode of drift starts and ends, and hands the window to telemetry.
 import { EdgeInferError, shown } from '../errors.js';
 import { recordDrift } from '../telemetry/monitor-metrics.js';
+import { notify } from './notify.js';
 import type { Assignment } from '../store/rollout.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import type { Profile } from './profile-types.js';
@@ -122,14 +123,6 @@ export class ModelMonitor {
   }
 
   private emit(event: MonitorEvent, detail: MonitorDetail): void {
-    for (const listener of this.listeners[event]) {
-      try {
-        listener(detail);
-      } catch (error) {
-        queueMicrotask(() => {
-          throw error; // the app's bug surfaces as an uncaught error, without stopping other listeners
-        });
-      }
-    }
+    notify(this.listeners[event], detail);
   }
 }

@@ -5,6 +5,7 @@ import type { RolloutState } from '../rpc/protocol.js';
 import type { Assignment } from '../store/rollout.js';
 import type { BreachCode, GuardReport } from '../worker/guard.js';
 import type { SecondReport } from '../worker/second-run.js';
+import { notify } from './notify.js';
 
 /** The device left variant `from` for stable `to`: a guardrail (`code`) was breached, as `detail` says. */
 export interface RollbackEvent {
@@ -50,14 +51,6 @@ export class ModelRollout {
 
   /** @internal */
   emit(event: RollbackEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        queueMicrotask(() => {
-          throw error; // the app's bug surfaces as an uncaught error, without stopping other listeners
-        });
-      }
-    }
+    notify(this.listeners, event);
   }
 }

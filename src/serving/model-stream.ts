@@ -8,9 +8,8 @@ export interface StreamOptions {
   sampleRate: number;
 }
 
-/** The worker calls a stream needs (bound to its model's worker). */
+/** The worker calls an open stream needs (bound to its model's worker). */
 export interface StreamHost {
-  open(sampleRate: number): Promise<number>;
   push(id: number, pcm: Float32Array): Promise<StreamChunk>;
   reset(id: number): Promise<void>;
   close(id: number): Promise<void>;

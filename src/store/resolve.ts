@@ -34,6 +34,7 @@ export class ManifestResolver {
     const file = chosen && pick(chosen.entry);
     const result = (f: ModelFile, c: ReturnType<typeof selectModel>, stale: boolean): Resolved => ({
       file: f, stale, assignment: c.assignment, entry: c.entry, ...(c.stable ? { stable: c.stable.version } : {}), ...(c.rollout ? { rollout: c.rollout } : {}),
+      ...(rolledBack ? { rolledBack } : {}),
     });
     if (file && (await this.store.get(id, file.version).catch(() => undefined))?.complete) return result(file, chosen, true);
     let manifest: Manifest;
@@ -129,6 +130,8 @@ export interface Resolved {
   stable?: string;
   /** The id's rollout (for guardrails and the shadow), when it has one and the version was not pinned. */
   rollout?: Rollout;
+  /** The rollback this device remembered for the id, as passed in (the background refresh needs it too). */
+  rolledBack?: RolledBack;
 }
 
 function tryOr<T>(fn: () => T): T | undefined {

@@ -140,12 +140,12 @@ export class ModelSources {
         checkOrigin(file.url, allowed, `model "${entry.id}" in the manifest is on`);
         return file;
       };
-      const { file, stale } = await this.resolve(request, signal, pick);
+      const { file, stale, rolledBack } = await this.resolve(request, signal, pick);
       const fetched = await this.loader.get(file, signal, emit);
       // Check for a newer version in the background, unless the browser knows it is offline.
       if (stale && fetched.source === 'cache' && globalThis.navigator?.onLine !== false) {
         const unit = request.unitId ?? (await this.install.get());
-        void this.resolver.refresh(source.manifest, file, pick, emit, unit, await this.rollbacks.get(source.manifest, id));
+        void this.resolver.refresh(source.manifest, file, pick, emit, unit, rolledBack);
       }
       return { ...fetched, version: file.version, sha256: file.sha256 };
     } catch (error) {

@@ -4,12 +4,12 @@
 import { expect, test } from 'vitest';
 import type { Model, RollbackEvent } from '../../src/index.js';
 import { publish, storeRuntime, uniqueKey, until } from './store-helpers.js';
+import { sha256Hex } from '../../src/store/integrity.js';
 
 const fixture = async (name: string) => {
   const url = new URL(`./fixtures/${name}.onnx`, import.meta.url).href;
   const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  return { file: url, bytes: bytes.byteLength, sha256: Array.from(digest, (x) => x.toString(16).padStart(2, '0')).join('') };
+  return { file: url, bytes: bytes.byteLength, sha256: await sha256Hex(bytes) };
 };
 
 /** Model `scores`: stable 1.0.0 is y = x; `variant` (a fixture name) at `weight`, with the given rollout fields. */
