@@ -66,24 +66,29 @@ export interface ModelWatch {
   readonly track?: ((outputs: Record<string, Tensor>) => string | undefined) | undefined;
 }
 
-/** What a Model needs from its runtime: the worker calls, guarded against a crashed worker. */
+/**
+ * What a Model needs from its runtime: the worker calls, guarded against a crashed worker. `handle` names the model
+ * in the runtime, which sends each call to one of the workers holding it.
+ */
 export interface ModelHost {
   /** `lone`: no other run of the model is in flight, so a batching worker runs it at once when the session is idle. */
-  run(handle: number, generation: number, feeds: Record<string, Tensor>, transfer: boolean, batching?: BatchPolicy, lone?: boolean): Promise<RunReply>;
+  run(handle: number, feeds: Record<string, Tensor>, transfer: boolean, batching?: BatchPolicy, lone?: boolean): Promise<RunReply>;
   /** A private copy of the feeds, made without allocating where a returned buffer is free. */
   copy(feeds: Record<string, Tensor>): Record<string, Tensor>;
   /** Several runs in one message; `transfer` lists the buffers to move. */
-  runMany(handle: number, generation: number, requests: Record<string, Tensor>[], transfer: ArrayBuffer[], batching?: BatchPolicy): Promise<RunOutcome[]>;
-  /** Whether the worker that holds this model is still the runtime's live worker. */
-  alive(generation: number): boolean;
+  runMany(handle: number, requests: Record<string, Tensor>[], transfer: ArrayBuffer[], batching?: BatchPolicy): Promise<RunOutcome[]>;
+  /** Whether a live worker still holds this model. */
+  alive(handle: number): boolean;
+  /** How many live workers hold this model. */
+  replicas(handle: number): number;
   /** The runtime's telemetry (a no-op when it is off). */
   readonly telemetry?: Telemetry;
-  release(handle: number, generation: number): Promise<void>;
+  release(handle: number): Promise<void>;
   /** The worker's view of a model's rollout (guardrails, second version). */
-  rolloutState(handle: number, generation: number): Promise<RolloutState>;
-  predict(handle: number, generation: number, input: ImageInput, options: PredictOptions): Promise<PredictReply>;
-  /** The stream calls, on the worker that holds the model. */
-  streams(generation: number): { open(handle: number, sampleRate: number): Promise<number> } & StreamHost;
+  rolloutState(handle: number): Promise<RolloutState>;
+  predict(handle: number, input: ImageInput, options: PredictOptions): Promise<PredictReply>;
+  /** The stream calls, all on one worker that holds the model. */
+  streams(handle: number): { open(sampleRate: number): Promise<number> } & StreamHost;
 }
 
 
@@ -135,6 +140,13 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
   get sha256(): string {
     return this.info.sha256;
   }
+  /**
+   * How many workers hold this model now: 1, or with `workers` > 1 each worker for a replicated model (fewer while
+   * one that died is being replaced). 0 once its workers are gone (or it was disposed).
+   */
+  get workers(): number {
+    return this.disposed ? 0 : this.host.replicas(this.handle);
+  }
   /** Time from the load request to a ready session, measured in the worker. */
   readonly loadMs: number;
   /** Whether runs use the output cache and dynamic batching, and why not (see `ServingOptions`). */
@@ -164,13 +176,13 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
   constructor(
     id: string,
     reply: LoadReply,
+    handle: number,
     private readonly host: ModelHost,
-    private readonly generation: number,
     serving: { context: ServingContext; options: ServingOptions } = { context: { cache: undefined, batching: false }, options: {} },
     watch?: ModelWatch,
   ) {
     this.id = id;
-    this.handle = reply.handle;
+    this.handle = handle;
     this.info = infoOf(reply);
     this.inputs = Object.freeze(reply.inputs.map((v) => Object.freeze({ ...v, dims: v.dims && Object.freeze([...v.dims]) })));
     this.outputs = Object.freeze(reply.outputs.map((v) => Object.freeze({ ...v, dims: v.dims && Object.freeze([...v.dims]) })));
@@ -184,12 +196,12 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
     this.cacheOf = serving.context.cache;
     this.cache = this.cacheOf?.open(this.sha256);
     this.processors = reply.processors && Object.freeze(structuredClone(reply.processors));
-    this.rollout = new ModelRollout(() => host.rolloutState(this.handle, generation), () => this.assignment);
+    this.rollout = new ModelRollout(() => host.rolloutState(handle), () => this.assignment);
     const batching = this.serving.batching || undefined;
     this.coalescer = batching && new RunCoalescer(
       {
-        one: (feeds, lone) => host.run(this.handle, generation, feeds, true, batching, lone),
-        many: (requests, moved) => host.runMany(this.handle, generation, requests, moved, batching),
+        one: (feeds, lone) => host.run(handle, feeds, true, batching, lone),
+        many: (requests, moved) => host.runMany(handle, requests, moved, batching),
         copy: (feeds) => host.copy(feeds),
       },
       batching.maxBatch,
@@ -220,7 +232,7 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
 
   /** @internal The model's handle when `host` (a runtime's) holds it in its live worker (disposed or not); else undefined. */
   handleIn(host: ModelHost): number | undefined {
-    return host === this.host && host.alive(this.generation) ? this.handle : undefined;
+    return host === this.host && host.alive(this.handle) ? this.handle : undefined;
   }
 
   /** Output-cache counters for this model (shared with other loads of the same file). */
@@ -266,7 +278,7 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
     }
     const image = await imageOf(input, this.id);
     const predict = async () => {
-      const { prediction, inferenceMs } = await this.host.predict(this.handle, this.generation, image, request);
+      const { prediction, inferenceMs } = await this.host.predict(this.handle, image, request);
       return { ...prediction, inferenceMs };
     };
     const telemetry = this.host.telemetry;
@@ -284,8 +296,8 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
     if (this.processors?.pre?.type !== 'audio') {
       throw new EdgeInferError('options-invalid', `stream(): model "${this.id}" has no audio pre-processor: give its manifest entry "pre" { type: 'audio', ... }, or load it with { processors }`, { model: this.id });
     }
-    const calls = this.host.streams(this.generation);
-    const id = await calls.open(this.handle, sampleRate);
+    const calls = this.host.streams(this.handle);
+    const id = await calls.open(sampleRate);
     return new ModelStream(calls, id, this.id);
   }
 
@@ -317,7 +329,7 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
     // Stored where it was looked up: after a rollback, a result of the variant must not enter stable's cache.
     const cache = this.cache;
     // The warm-up is not the app's: neither a cache lookup nor a bypass, nothing recorded.
-    if (!warm && cache && (options.cache ?? this.serving.cache) && this.host.alive(this.generation)) {
+    if (!warm && cache && (options.cache ?? this.serving.cache) && this.host.alive(this.handle)) {
       const found = cache.lookup(tensors);
       this.host.telemetry?.recordCache(this, found.hit);
       if (found.hit) {
@@ -330,7 +342,7 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
     }
     const byName: Record<string, Tensor> = {};
     this.inputs.forEach((info, i) => setOwn(byName, info.name, tensors[i] as Tensor));
-    const sent = this.coalescer ? this.coalescer.post(byName, move) : this.host.run(this.handle, this.generation, byName, move);
+    const sent = this.coalescer ? this.coalescer.post(byName, move) : this.host.run(this.handle, byName, move);
     const reply = await (timeoutMs === undefined ? sent : this.deadline(sent, timeoutMs));
     if (pending && !this.disposed) cache?.store(pending, reply.outputs);
     const result = { outputs: reply.outputs as TypedOutputs<O>, backend: this.backend, inferenceMs: reply.inferenceMs, fromCache: false, batchSize: reply.batchSize ?? 1 };
@@ -357,7 +369,7 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
     this.disposed = true;
     this.cache?.close();
     this.coalescer?.flush();
-    await this.host.release(this.handle, this.generation);
+    await this.host.release(this.handle);
   }
 }
 

@@ -29,6 +29,15 @@ export interface RuntimeOptions {
    */
   numThreads?: number;
   /**
+   * Inference workers. With more than one, a model whose session runs on WASM is loaded into each (the weights are
+   * downloaded once and read from IndexedDB by the others) and every call goes to the one with the fewest calls in
+   * flight; a worker that dies fails only its own calls and is replaced, with those models loaded again. Models on
+   * WebGPU or WebNN, monitored models and models in a guarded rollout run in the first worker only. `'auto'`: one per
+   * spare core (cores − 1, divided by the WASM threads each worker uses), at most 4, one where the device reports under 4 GB of memory.
+   * @defaultValue `1`
+   */
+  workers?: number | 'auto';
+  /**
    * URL prefix (ending in `/`) where onnxruntime-web's `ort-wasm-simd-threaded.asyncify.wasm` is served, resolved
    * against the page's base URL. Without it onnxruntime-web finds the file next to its own module, which is where
    * bundlers (Vite, webpack 5) emit it. The SDK never loads it from a CDN.
@@ -142,6 +151,7 @@ export interface ResolvedRuntimeOptions {
   readonly backends: readonly Backend[] | 'auto';
   readonly backendProbe: Readonly<Required<BackendProbeOptions>>;
   readonly numThreads: number;
+  readonly workers: number;
   readonly wasmPaths: string | undefined;
   readonly createWorker: (() => Worker) | undefined;
   readonly manifest: string | undefined;
@@ -160,6 +170,7 @@ export const DEFAULTS = Object.freeze({
   backends: 'auto' as readonly Backend[] | 'auto',
   backendProbe: Object.freeze({ budgetMs: 300, maxAgeMs: 7 * 24 * 3600 * 1000, softwareGpu: false }),
   numThreads: 0,
+  workers: 1 as number | 'auto',
   wasmPaths: undefined as string | undefined,
   storage: Object.freeze({ maxBytes: Infinity, persist: false, chunkBytes: 4 * 1024 * 1024, dbName: 'edge-infer' }),
   retries: 3,
@@ -184,6 +195,10 @@ export function resolveOptions(options: unknown = {}): ResolvedRuntimeOptions {
   if (!Number.isInteger(numThreads) || numThreads < 0 || numThreads > 64) {
     throw invalid(`numThreads must be an integer from 0 to 64, got ${shown(numThreads)}`);
   }
+  const workers = o.workers ?? DEFAULTS.workers;
+  if (workers !== 'auto' && !(Number.isInteger(workers) && workers >= 1 && workers <= 16)) {
+    throw invalid(`workers must be 'auto' or an integer from 1 to 16, got ${shown(workers)}`);
+  }
   const wasmPaths = o.wasmPaths ?? DEFAULTS.wasmPaths;
   if (wasmPaths !== undefined && (typeof wasmPaths !== 'string' || !wasmPaths.endsWith('/'))) {
     throw invalid(`wasmPaths must be a URL prefix ending in '/', got ${shown(wasmPaths)}`);
@@ -204,6 +219,7 @@ export function resolveOptions(options: unknown = {}): ResolvedRuntimeOptions {
     backends: backends === 'auto' ? backends : Object.freeze([...new Set(backends)]),
     backendProbe: resolveProbe(o.backendProbe),
     numThreads,
+    workers: workers === 'auto' ? autoWorkers(numThreads) : workers,
     wasmPaths,
     createWorker: o.createWorker,
     manifest: o.manifest,
@@ -216,6 +232,19 @@ export function resolveOptions(options: unknown = {}): ResolvedRuntimeOptions {
     workerTimeoutMs,
     telemetry: o.telemetry,
   });
+}
+
+/** One worker per spare core (the page keeps one), threads counted; at most 4; one on a device short of memory. */
+export function autoWorkers(
+  numThreads: number,
+  nav: { hardwareConcurrency?: number; deviceMemory?: number } | undefined = globalThis.navigator,
+  isolated = globalThis.crossOriginIsolated === true,
+): number {
+  const cores = nav?.hardwareConcurrency ?? 1;
+  if ((nav?.deviceMemory ?? 8) < 4) return 1;
+  // numThreads 0: onnxruntime-web takes half the cores, up to 4, where threads are allowed (cross-origin isolated).
+  const threads = numThreads > 0 ? numThreads : isolated ? Math.min(4, Math.ceil(cores / 2)) : 1;
+  return Math.max(1, Math.min(4, Math.floor((cores - 1) / threads)));
 }
 
 function resolveStorage(storage: unknown): Readonly<Required<StorageOptions>> {

@@ -2,7 +2,7 @@ import { makeEnsemble, makePipeline, type ComposeHost, type Ensemble, type Pipel
 import type { BatchJobOptions, BatchJobResult, BatchSource } from './serving/batch-options.js';
 import type { BatchModel } from './serving/batch-job.js';
 import type { TypedFeeds } from './typed.js';
-import { proxy, transfer } from 'comlink';
+import { proxy } from 'comlink';
 import { OutputCache } from './cache/output-cache.js';
 import { EdgeInferError, shown } from './errors.js';
 import { toLoadRequest, type LoadOptions, type LoadSource } from './load-options.js';
@@ -11,13 +11,13 @@ import { resolveOptions, type ResolvedRuntimeOptions, type RuntimeOptions } from
 import { parseServingOptions, type ServingOptions } from './serving/options.js';
 import type { ServingContext } from './serving/serving.js';
 import type { CachedModelInfo } from './store/store.js';
-import { BufferPool } from './rpc/buffer-pool.js';
 import { Outcomes, type OutcomeStatus } from './monitor/outcomes.js';
 import type { MonitorOptions } from './monitor/options.js';
 import { watchModel } from './monitor/watch.js';
 import type { AnySignature, Signature } from './typed.js';
-import { WorkerClient } from './rpc/client.js';
-import type { LoadEvent, LoadRequest, StorageUsage, WorkerEnv } from './rpc/protocol.js';
+import type { Lane, Replica } from './serving/pool.js';
+import { Workers } from './serving/workers.js';
+import type { LoadEvent, LoadReply, LoadRequest, StorageUsage, WorkerEnv } from './rpc/protocol.js';
 import { checkOrigin } from './store/origins.js';
 import { reportLoad } from './telemetry/report.js';
 import { createTelemetry, type Telemetry } from './telemetry/telemetry.js';
@@ -41,15 +41,11 @@ export function createRuntime(options?: RuntimeOptions): Runtime {
 /** Owns the inference worker and the models loaded into it. */
 export class Runtime {
   readonly options: ResolvedRuntimeOptions;
-  private client: WorkerClient | undefined;
-  private ready: Promise<WorkerEnv> | undefined;
-  private generation = 0;
+  /** The workers, and which of them hold each model. */
+  private readonly workers: Workers;
   private anonymous = 0;
-  private nextRequest = 1;
   private disposed = false;
   private readonly host: ModelHost;
-  /** Input buffers the worker handed back, reused for input copies (shared by successive workers). */
-  private readonly pool = new BufferPool();
   private outcomes: Outcomes | undefined;
 
   /** The output cache and batching defaults the runtime's models share. */
@@ -61,44 +57,10 @@ export class Runtime {
   constructor(options?: RuntimeOptions) {
     this.options = resolveOptions(options);
     this.telemetry = createTelemetry(this.options.telemetry);
-    this.host = {
-      run: (handle, generation, feeds, move, batching, lone = false) => {
-        const client = this.live(generation);
-        return client.call(() => client.runs.run(handle, feeds, batching, lone, move));
-      },
-      runMany: (handle, generation, requests, moved, batching) => {
-        const client = this.live(generation);
-        return client.call(() => client.runs.runMany(handle, requests, batching, moved));
-      },
-      copy: (feeds) => this.pool.copyFeeds(feeds),
-      telemetry: this.telemetry,
-      alive: (generation) => !this.disposed && generation === this.generation && this.client?.alive === true,
-      release: async (handle, generation) => {
-        const client = this.client;
-        if (!client || generation !== this.generation || !client.alive) return; // its session died with its worker
-        client.runs.windows.delete(handle);
-        client.runs.rollouts.delete(handle);
-        await client.call((api) => api.release(handle));
-      },
-      streams: (generation) => {
-        const client = this.live(generation);
-        return {
-          open: (handle, sampleRate) => client.call((api) => api.streamOpen(handle, sampleRate)),
-          push: (id, pcm) => client.call((api) => api.streamPush(id, pcm)),
-          reset: (id) => client.call((api) => api.streamReset(id)),
-          close: (id) => client.call((api) => api.streamClose(id)),
-        };
-      },
-      predict: (handle, generation, input, options) => {
-        const client = this.live(generation);
-        return client.call((api) => api.predict(handle, input, options));
-      },
-      rolloutState: async (handle, generation) => {
-        const client = this.client;
-        if (!client || generation !== this.generation || !client.alive) return {};
-        return client.call((api) => api.rolloutState(handle));
-      },
-    };
+    this.workers = new Workers({
+      options: this.options, telemetry: this.telemetry, allowedOrigins: this.allowedOrigins(), baseUrl, disposed: () => this.disposed,
+    });
+    this.host = this.workers.host;
     this.serving = { cache: this.options.cache ? new OutputCache(this.options.cache) : undefined, batching: this.options.batching };
   }
 
@@ -116,7 +78,7 @@ export class Runtime {
     if (request.monitor) this.outcomesFor(options.monitor?.outcomes); // checks its options before any work
     if (options.signal?.aborted) throw new EdgeInferError('aborted', `loading "${request.id}" was aborted before it started`);
     try {
-      const reused = this.client?.alive === true;
+      const reused = this.workers.first.alive;
       try {
         return await this.loadOn<I, O>(request, moved, serving, options);
       } catch (error) {
@@ -132,30 +94,35 @@ export class Runtime {
     }
   }
 
+  /**
+   * Loads a model into the first worker and, where it is worth replicating (several workers, a WASM session, no state
+   * in its worker), into the others too, which read the weights from IndexedDB.
+   */
   private async loadOn<I extends Signature, O extends Signature>(
     request: Omit<LoadRequest, 'requestId'>, moved: ArrayBuffer[], serving: ServingOptions, options: LoadOptions,
   ): Promise<Model<I, O>> {
-    const client = this.connect();
-    const generation = this.generation;
-    const requestId = this.nextRequest++;
-    const onAbort = () => void client.call((api) => api.abort(requestId)).catch(() => undefined);
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      await client.call(() => this.ready as Promise<WorkerEnv>);
-      const events = options.onProgress ? proxy(options.onProgress) : undefined;
-      const loading = client.call((api) => api.load(transfer({ ...request, requestId }, moved), events)).finally(() => client.started());
-      const reply = await this.unusableOn(client, loading);
-      let made: Model<I, O> | undefined;
-      const watch = watchModel(request.id, reply, client.runs.windows, () => this.outcomesFor(options.monitor?.outcomes), this.telemetry, () => made);
-      const model = (made = new Model<I, O>(request.id, reply, this.host, generation, { context: this.serving, options: serving }, watch));
-      if (reply.assignment) client.runs.rollouts.set(reply.handle, (event) => model.rolloutEvent(event));
-      // The worker's tap would count a warm-up run as a monitored row.
-      if (request.warmup && !watch) await model.warm(request.probe.feeds);
-      reportLoad(this.telemetry, model, reply.gpu);
-      return model;
-    } finally {
-      options.signal?.removeEventListener('abort', onAbort);
-    }
+    // The first worker takes the app's bytes; the others get copies.
+    const { pool } = this.workers;
+    const spare = pool.size > 1 && request.source.kind === 'bytes' ? request.source.bytes.slice(0) : undefined;
+    const { reply, replica, client } = await this.workers.loadInto(this.workers.first, request, moved, options);
+    let made: Model<I, O> | undefined;
+    const watch = watchModel(request.id, reply, client.runs.windows, () => this.outcomesFor(options.monitor?.outcomes), this.telemetry, () => made);
+    const replicated = pool.size > 1 && !reply.tapped && !watch && reply.backend === 'wasm';
+    const again = async (lane: Lane): Promise<Replica> => {
+      const copy = spare?.slice(0);
+      const loaded = await this.workers.loadInto(lane, copy ? { ...request, source: { kind: 'bytes', bytes: copy } } : request, copy ? [copy] : []);
+      if (loaded.reply.sha256 === reply.sha256 && loaded.reply.backend === reply.backend) return loaded.replica;
+      await this.workers.release(loaded.replica);
+      throw new EdgeInferError('backend-unavailable', `worker ${lane.index + 1} loaded "${request.id}" as ${loaded.reply.backend} ${loaded.reply.sha256.slice(0, 12)}, not as the first worker did (${reply.backend} ${reply.sha256.slice(0, 12)})`, { model: request.id });
+    };
+    const id = pool.place([replica], replicated ? again : undefined);
+    const model = (made = new Model<I, O>(request.id, reply, id, this.host, { context: this.serving, options: serving }, watch));
+    if (reply.assignment) client.runs.rollouts.set(reply.handle, (event) => model.rolloutEvent(event));
+    if (replicated) await this.workers.replicate(id, request.id, again, options.onProgress);
+    // The worker's tap would count a warm-up run as a monitored row.
+    if (request.warmup && !watch) await model.warm(request.probe.feeds);
+    reportLoad(this.telemetry, model, reply.gpu);
+    return model;
   }
 
   /**
@@ -169,12 +136,16 @@ export class Runtime {
     if (typeof options !== 'object' || options === null) throw new EdgeInferError('options-invalid', 'prepare() options must be an object');
     if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new EdgeInferError('options-invalid', 'prepare(): onProgress must be a function');
     if (options.signal?.aborted) throw new EdgeInferError('aborted', 'prepare() was aborted before it started');
-    const client = this.connect();
     const events = options.onProgress ? proxy(options.onProgress) : undefined;
-    const started = this.unusableOn(client, client.call(async (api) => {
-      await this.ready;
-      await api.prepare(this.options.backends, this.options.backendProbe.softwareGpu, events);
-    }).finally(() => client.started()));
+    // The first worker fetches the files into IndexedDB (with progress); the others then read them from there.
+    const [first, ...others] = this.workers.pool.lanes.map((lane) => () => {
+      const client = this.workers.connect(lane);
+      return this.workers.unusableOn(client, client.call(async (api) => {
+        await lane.ready;
+        await api.prepare(this.options.backends, this.options.backendProbe.softwareGpu, lane.index === 0 ? events : undefined);
+      }).finally(() => client.started()));
+    });
+    const started = first!().then(() => Promise.all(others.map((start) => start())).then(() => undefined));
     const signal = options.signal;
     if (!signal) return started;
     started.catch(() => undefined); // the caller may have stopped waiting
@@ -183,38 +154,25 @@ export class Runtime {
     })]);
   }
 
-  /** A worker whose runtime failed to start stays broken (onnxruntime-web keeps the failure): start over next time. */
-  private async unusableOn<T>(client: WorkerClient, call: Promise<T>): Promise<T> {
-    try {
-      return await call;
-    } catch (error) {
-      if (error instanceof EdgeInferError && error.code === 'runtime-assets-unavailable') {
-        client.stop(error);
-        if (this.client === client) this.client = undefined;
-      }
-      throw error;
-    }
-  }
-
   /** The IndexedDB model cache. */
   readonly storage: RuntimeStorage = {
-    list: async () => this.connect().call((api) => api.storageList()),
+    list: async () => this.workers.connect().call((api) => api.storageList()),
     usage: async () => {
-      const usage = await this.connect().call((api) => api.storageUsage());
+      const usage = await this.workers.connect().call((api) => api.storageUsage());
       const persisted = await globalThis.navigator?.storage?.persisted?.().catch(() => undefined);
       return { ...usage, persisted };
     },
     delete: async (id) => {
       if (typeof id !== 'string' || id === '') throw new EdgeInferError('options-invalid', 'storage.delete() needs a model id');
-      return this.connect().call((api) => api.storageDelete(id));
+      return this.workers.connect().call((api) => api.storageDelete(id));
     },
-    clear: async () => this.connect().call((api) => api.storageClear()),
+    clear: async () => this.workers.connect().call((api) => api.storageClear()),
   };
 
   /** What the worker found about this page: cross-origin isolation and WASM threads. */
   async env(): Promise<WorkerEnv> {
-    const client = this.connect();
-    return client.call(() => this.ready as Promise<WorkerEnv>);
+    const lane = this.workers.first;
+    return this.workers.connect(lane).call(() => lane.ready as Promise<WorkerEnv>);
   }
 
   /**
@@ -267,11 +225,17 @@ export class Runtime {
       handleOf: (model) => {
         const handle = model instanceof Model ? model.handleIn(this.host) : undefined;
         if (handle === undefined) throw new EdgeInferError('options-invalid', `model "${model.id}" was not loaded by this runtime`, { model: model.id });
-        this.live(this.generation);
         return handle;
       },
-      chain: (steps, feeds) => this.live(this.generation).call((api) => api.runChain(steps, feeds)),
-      ensemble: (handles, feeds, combine) => this.live(this.generation).call((api) => api.runEnsemble(handles, feeds, combine)),
+      // Composed models run in one worker: the least busy one that holds them all.
+      chain: (steps, feeds) => {
+        const { lane, handles } = this.workers.together(steps.map((s) => s.handle));
+        return this.workers.pool.track(lane, lane.client!.call((api) => api.runChain(steps.map((s, i) => ({ ...s, handle: handles[i]! })), feeds)));
+      },
+      ensemble: (ids, feeds, combine) => {
+        const { lane, handles } = this.workers.together(ids);
+        return this.workers.pool.track(lane, lane.client!.call((api) => api.runEnsemble(handles, feeds, combine)));
+      },
     };
   }
 
@@ -290,47 +254,14 @@ export class Runtime {
     this.disposed = true;
     await this.outcomes?.flush();
     this.serving.cache?.clear();
-    this.client?.stop(new EdgeInferError('runtime-disposed', 'the runtime was disposed'));
-    this.client = undefined;
+    this.workers.stop(new EdgeInferError('runtime-disposed', 'the runtime was disposed'));
     await this.telemetry.dispose(); // sends what was recorded
-  }
-
-  private connect(): WorkerClient {
-    if (this.disposed) throw new EdgeInferError('runtime-disposed', 'the runtime was disposed; create a new one');
-    if (this.client?.alive) return this.client;
-    const worker = this.options.createWorker ? madeWorker(this.options.createWorker) : new Worker(new URL('./worker/worker.ts', import.meta.url), { type: 'module', name: 'edge-infer' });
-    const client = new WorkerClient(worker, (error) => {
-      if (this.client === client) this.client = undefined;
-      this.telemetry.recordError(error);
-    }, this.options.workerTimeoutMs, this.pool);
-    this.client = client;
-    this.generation++;
-    const wasmPaths = this.options.wasmPaths && new URL(this.options.wasmPaths, baseUrl()).href;
-    const { storage, retries, retryDelayMs, numThreads } = this.options;
-    const allowedOrigins = this.allowedOrigins();
-    const config = {
-      ...(wasmPaths ? { wasmPaths } : {}), numThreads,
-      storage: { dbName: storage.dbName, maxBytes: storage.maxBytes, chunkBytes: storage.chunkBytes, retries, retryDelayMs, ...(allowedOrigins ? { allowedOrigins } : {}) },
-    };
-    this.ready = client.call((api) => api.init(config));
-    if (storage.persist) void navigator.storage?.persist?.().catch(() => false);
-    this.ready.catch(() => undefined);
-    return client;
   }
 
   /** `allowedOrigins` plus the page's own origin, or undefined for any origin. */
   private allowedOrigins(): readonly string[] | undefined {
     const allowed = this.options.allowedOrigins;
     return allowed && [...allowed, new URL(baseUrl()).origin];
-  }
-
-  private live(generation: number): WorkerClient {
-    if (this.disposed) throw new EdgeInferError('runtime-disposed', 'the runtime was disposed');
-    const client = this.client;
-    if (!client || generation !== this.generation) {
-      throw new EdgeInferError('worker-crashed', 'the worker that held this model stopped; load the model again');
-    }
-    return client;
   }
 }
 

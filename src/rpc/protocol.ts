@@ -142,7 +142,7 @@ export type LoadEvent =
   | { type: 'verify'; id: string }
   | { type: 'cached'; id: string; bytes: number }
   | { type: 'ready'; id: string; version: string | undefined; source: LoadSourceKind; cached: boolean; backend: Backend }
-  | { type: 'warning'; id: string; code: 'quota-exceeded' | 'storage-failed' | 'cache-corrupt' | 'update-failed' | 'monitor-off' | 'rolled-back' | 'second-off'; message: string };
+  | { type: 'warning'; id: string; code: 'quota-exceeded' | 'storage-failed' | 'cache-corrupt' | 'update-failed' | 'monitor-off' | 'rolled-back' | 'second-off' | 'replica-failed'; message: string };
 
 export interface StorageUsage {
   /** Bytes of model data this runtime keeps in IndexedDB (partial downloads included). */
@@ -179,6 +179,8 @@ export interface LoadReply {
   assignment?: Assignment;
   /** What `predict()` runs before and after the model, checked against its signature. */
   processors?: Processors;
+  /** Its runs feed a drift monitor or a rollout watch in this worker, so it is not replicated to other workers. */
+  tapped?: true;
 }
 
 /** An image `predict()` sends to the worker: pixels as they are, or encoded (decoded in the worker). */

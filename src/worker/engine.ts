@@ -106,7 +106,7 @@ export class Engine {
       reply = await this.loadOnce(loaded, emit);
     }
     this.watch(reply.handle, loaded, emit);
-    return reply;
+    return this.sessions.get(reply.handle)!.tap ? { ...reply, tapped: true } : reply;
   }
 
   /**
