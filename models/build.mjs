@@ -33,6 +33,12 @@ const PROCESSORS = {
     pre: { type: 'image', input: 'pixels', width: 28, height: 28, channels: 'gray', layout: 'flat', fit: 'content', contentSize: 20, threshold: 20 },
     post: { type: 'classes', output: 'probabilities', labels: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], topK: 3 },
   },
+  // The forecaster takes raw ppm: its graph subtracts the last month and divides by 10 itself (forecast/model.mjs), so a
+  // row needs no standardization (mean 0, std 1) and the output is ppm already.
+  forecast: {
+    pre: { type: 'tabular', input: 'history' },
+    post: { type: 'values', output: 'forecast' },
+  },
   // Silero VAD v5: 512 new samples after 64 of context at 16 kHz, its state carried from stateN to state.
   vad: {
     pre: { type: 'audio', input: 'input', sampleRate: 16000, frame: 512, context: 64, state: { input: 'state', output: 'stateN' }, constants: { sr: 16000 } },

@@ -26,6 +26,7 @@ export const ERROR_CODES = [
   'quantize-failed',
   'telemetry-invalid',
   'profile-invalid',
+  'processor-invalid',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,9 +1,14 @@
 export { createRuntime, Runtime, type RuntimeStorage } from './runtime.js';
 export type { LoadOptions, LoadSource } from './load-options.js';
 export { Model, type PredictInput, type PredictOptions, type PredictResult, type RunOptions, type RunResult } from './model.js';
-export type { AudioPre, ClassScore, ClassesPost, ImagePre, Prediction, Processors, ValuesPost } from './processors/spec.js';
+export type { AudioPre, ClassScore, ClassesPost, ImagePre, ModuleProcessor, Prediction, Processors, TabularPre, ValuesPost } from './processors/spec.js';
+export type { PostAnswer, PostModule, PreFeed, PreModule, ProcessorSignature } from './processors/modules.js';
+export type { ImageSource, TabularRow } from './serving/predict-input.js';
 export type { ModelStream, StreamOptions } from './serving/model-stream.js';
-export type { ComposedResult, Ensemble, Pipeline, PipelineStep } from './serving/compose.js';
+export type {
+  ComposedResult, Ensemble, GateFrame, GateStep, JoinStep, ModelStep, Pipeline, PipelineChunk, PipelineItem, PipelineResult,
+  PipelineStep, PipelineStepKind, PipelineStream, PipelineValue, PostStep, PreStep, SplitStep,
+} from './serving/compose.js';
 export type { StreamChunk, StreamEvent, StreamFrame } from './worker/stream.js';
 export { EdgeInferError, isEdgeInferError, type ErrorCode, type SerializedError } from './errors.js';
 export { DEFAULTS, type Backend, type BackendProbeOptions, type ResolvedRuntimeOptions, type RuntimeOptions, type StorageOptions } from './options.js';

@@ -8,7 +8,7 @@ import { resolveServing, type ServingContext, type ServingInfo } from './serving
 import { validateFeeds, wholeBuffers, type Tensor, type ValueInfo } from './tensor.js';
 import type { AnySignature, Signature, TypedFeeds, TypedOutputs } from './typed.js';
 import type { BuildName } from './worker/ort-builds.js';
-import type { BackendChoice, BatchPolicy, ImageInput, LoadReply, LoadSourceKind, PredictReply, RolloutEvent, RolloutState, RunOutcome, RunReply } from './rpc/protocol.js';
+import type { BackendChoice, BatchPolicy, LoadReply, LoadSourceKind, PredictReply, RolloutEvent, RolloutState, RunOutcome, RunReply } from './rpc/protocol.js';
 import type { Prediction, Processors } from './processors/spec.js';
 import { setOwn } from './own.js';
 import { ModelMonitor } from './monitor/monitor.js';
@@ -16,7 +16,8 @@ import { probeFeeds } from './probe-feeds.js';
 import type { Assignment } from './store/rollout.js';
 import { ModelRollout } from './monitor/rollout-view.js';
 import { checkStreamOptions, ModelStream, type StreamHost, type StreamOptions } from './serving/model-stream.js';
-import { imageOf, predictRequest, type PredictInput, type PredictOptions } from './serving/predict-input.js';
+import { payloadOf, predictRequest, type PredictInput, type PredictOptions } from './serving/predict-input.js';
+import type { PredictPayload } from './worker/predict.js';
 
 export type { PredictInput, PredictOptions } from './serving/predict-input.js';
 
@@ -86,7 +87,7 @@ export interface ModelHost {
   release(handle: number): Promise<void>;
   /** The worker's view of a model's rollout (guardrails, second version). */
   rolloutState(handle: number): Promise<RolloutState>;
-  predict(handle: number, input: ImageInput, options: PredictOptions): Promise<PredictReply>;
+  predict(handle: number, input: PredictPayload, options: PredictOptions): Promise<PredictReply>;
   /** The stream calls, all on one worker that holds the model. */
   streams(handle: number): { open(sampleRate: number): Promise<number> } & StreamHost;
 }
@@ -264,21 +265,18 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
   }
 
   /**
-   * Runs the model on an image the way its processors say: the pre-processor makes the input tensor in the worker
-   * (decoding a Blob there too), the post-processor reads the output into an answer, e.g. `{ type: 'classes', label:
-   * '7', score: 0.99, topK }`. Canvases and `<img>` elements become an ImageBitmap first. Not served from the output
-   * cache; monitored and watched by a rollout like `run()`.
+   * Runs the model the way its processors say: the pre-processor makes the input tensor in the worker from an image
+   * (decoding a Blob there too; canvases and `<img>` elements become an ImageBitmap first), a row of numbers or an
+   * array of rows (tabular), or whatever a custom module takes; the post-processor reads the output into an answer,
+   * e.g. `{ type: 'classes', label: '7', score: 0.99, topK }` or `{ type: 'values', values }`. Not served from the
+   * output cache; monitored and watched by a rollout like `run()`.
    */
   async predict(input: PredictInput, options: PredictOptions = {}): Promise<PredictResult> {
     const request = predictRequest(options, this);
     if (this.disposed) throw new EdgeInferError('model-disposed', `model "${this.id}" was disposed; load it again to run it`, { model: this.id });
-    const pre = this.processors?.pre;
-    if (pre?.type !== 'image') {
-      throw new EdgeInferError('options-invalid', `predict(): model "${this.id}" has no image pre-processor${pre ? ' (its audio one is for stream())' : ': give its manifest entry "pre", or load it with { processors: { pre } }'}`, { model: this.id });
-    }
-    const image = await imageOf(input, this.id);
+    const payload = await payloadOf(input, this);
     const predict = async () => {
-      const { prediction, inferenceMs } = await this.host.predict(this.handle, image, request);
+      const { prediction, inferenceMs } = await this.host.predict(this.handle, payload, request);
       return { ...prediction, inferenceMs };
     };
     const telemetry = this.host.telemetry;

@@ -203,9 +203,10 @@ export class Runtime {
   }
 
   /**
-   * Chains models in the worker: the first step takes your feeds, each later one the outputs of the step before, by
-   * name or as its `inputs` map says (`{ model, inputs: { x: 'y' } }`); resolves with the last step's outputs.
-   * Checked now: every input fed, dtypes equal, fixed dims equal (`options-invalid` naming the step and the input).
+   * Composes models and processors in the worker: model steps (each takes the outputs of the step before, by name or
+   * as its `inputs` map says), `pre` / `post` processor steps, `split` (an image into pieces) with `each: true` fanning
+   * the next steps out over the list, `join`, and a VAD `gate` first (fed with `pipeline.stream()`). Checked now
+   * (`options-invalid` with `details: { step, field }`), not at the first run. See "Pipelines and ensembles".
    */
   pipeline(steps: PipelineStep<Model>[]): Pipeline {
     return makePipeline(this.composeHost(), steps);
@@ -228,9 +229,9 @@ export class Runtime {
         return handle;
       },
       // Composed models run in one worker: the least busy one that holds them all.
-      chain: (steps, feeds) => {
-        const { lane, handles } = this.workers.together(steps.map((s) => s.handle));
-        return this.workers.pool.track(lane, lane.client!.call((api) => api.runChain(steps.map((s, i) => ({ ...s, handle: handles[i]! })), feeds)));
+      together: (ids) => {
+        const { lane, handles } = this.workers.together(ids);
+        return { handles, call: (fn) => this.workers.pool.track(lane, lane.client!.call(fn)) };
       },
       ensemble: (ids, feeds, combine) => {
         const { lane, handles } = this.workers.together(ids);

@@ -2,12 +2,15 @@
 // cache off, the runtime's default dynamic batching on. `items` distinct rows of seeded random pixels go through
 // runtime.runBatch() (batchSize 64, concurrency 2), the same with a checkpoint (every batch's results written to
 // IndexedDB, read back at the end), a loop of awaited model.run() calls, or Promise.all of model.run() calls.
+// `&workers=2` runs a pool of workers, `&threads=2` WASM threads per worker (the page is cross-origin isolated).
 import { createRuntime } from '../../src/index.js';
 import { mulberry32 } from '../../src/random.js';
 
 const params = new URLSearchParams(location.search);
 const mode = params.get('mode')!;
 const count = Number(params.get('items') ?? 10_000);
+const workers = Number(params.get('workers') ?? 1);
+const numThreads = Number(params.get('threads') ?? 1);
 const wasmPaths = new URL('/ort/', location.href).href;
 
 function items(n: number): { pixels: Float32Array }[] {
@@ -17,7 +20,7 @@ function items(n: number): { pixels: Float32Array }[] {
 
 async function bench(): Promise<unknown> {
   const dbName = `bench-batchjob-${mode}-${Date.now()}`;
-  const runtime = createRuntime({ backends: ['wasm'], wasmPaths, cache: false, storage: { dbName } });
+  const runtime = createRuntime({ backends: ['wasm'], wasmPaths, cache: false, storage: { dbName }, workers, numThreads });
   const model = await runtime.load({ url: '/models/digits/model.onnx', id: 'digits' });
   const source = items(count);
   for (let i = 0; i < 200; i++) await model.run(source[i % source.length]!); // warm both threads' code paths
@@ -35,12 +38,13 @@ async function bench(): Promise<unknown> {
   else if (mode === 'all') done = (await Promise.all(source.map((feeds) => model.run(feeds)))).length;
   else throw new Error(`unknown mode ${mode}`);
   const ms = performance.now() - start;
+  const held = { workers: model.workers, threads: (await runtime.env()).numThreads };
   await runtime.dispose();
   await new Promise((resolve) => {
     const request = indexedDB.deleteDatabase(`${dbName}-jobs`);
     request.onsuccess = request.onerror = request.onblocked = resolve;
   });
-  return { mode, items: done, ms, itemsPerSecond: (done / ms) * 1000 };
+  return { mode, ...held, items: done, ms, itemsPerSecond: (done / ms) * 1000 };
 }
 
 (window as unknown as { benchResult: Promise<unknown> }).benchResult = bench();

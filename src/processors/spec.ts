@@ -65,19 +65,52 @@ export interface ClassesPost {
   threshold?: number;
 }
 
-/** Reads a regressor's output row: value · scale + offset (undoing the training normalization). */
+/**
+ * Reads a regressor's output row: value · scale + offset, undoing the training normalization of the targets. A number
+ * applies to every value; an array gives one per value of the row (targets standardized one by one).
+ */
 export interface ValuesPost {
   type: 'values';
   output: string;
   /** @defaultValue 1 */
-  scale?: number;
+  scale?: number | number[];
   /** @defaultValue 0 */
-  offset?: number;
+  offset?: number | number[];
+}
+
+/**
+ * Turns a row of numbers (or several) into one model input: value j becomes (value − mean[j]) / std[j], the
+ * standardization the model was trained with. `predict()` takes a number[] or Float32Array row, an object keyed by
+ * `features`, or an array of rows (run as one batch when the input's first dimension is free).
+ */
+export interface TabularPre {
+  type: 'tabular';
+  /** The model input it fills, [batch, F] (or [F]); other inputs must not exist. */
+  input: string;
+  /** Names of the F values, in the model's order: rows may then be objects keyed by them. @defaultValue none */
+  features?: string[];
+  /** @defaultValue 0 for every feature */
+  mean?: number[];
+  /** @defaultValue 1 for every feature */
+  std?: number[];
+}
+
+/**
+ * Your own pre- or post-processor: an ES module the worker imports once when the model loads (same origin as the
+ * page, or an origin in `allowedOrigins`). A pre module exports `pre` (a `PreModule`), a post module `post` (a
+ * `PostModule`); both get `options`. A manifest's `url` is resolved against the manifest's URL, an app's against
+ * the page's.
+ */
+export interface ModuleProcessor {
+  type: 'module';
+  url: string;
+  /** Passed to the module's function as they are (JSON-like data). @defaultValue `{}` */
+  options?: Record<string, unknown>;
 }
 
 export interface Processors {
-  pre?: ImagePre | AudioPre;
-  post?: ClassesPost | ValuesPost;
+  pre?: ImagePre | AudioPre | TabularPre | ModuleProcessor;
+  post?: ClassesPost | ValuesPost | ModuleProcessor;
 }
 
 export interface ClassScore {
@@ -92,16 +125,72 @@ export type Prediction =
   | { type: 'values'; values: number[] }
   /** `predict(image, { split: 'columns' })`: one answer per piece, left to right, and their labels joined. */
   | { type: 'sequence'; text: string; items: Prediction[] }
+  /** `predict(rows)` with an array of rows: one answer per row, in order. */
+  | { type: 'rows'; items: Prediction[] }
+  /** What a post module made that is neither classes nor values (any structured-cloneable value). */
+  | { type: 'custom'; value: unknown }
   | { type: 'raw'; outputs: Record<string, { dims: number[]; data: number[] }> };
 
-/** Checks a processors object; `fail` throws with the field named (e.g. `pre.width`). */
-export function checkProcessors(value: unknown, where: string, fail: (what: string) => never): Processors {
+/**
+ * Checks a processors object; `fail` throws with the field named (e.g. `pre.width`). A module's relative `url` is
+ * resolved against `base` (the page's, as load() resolves model URLs), in a copy: the object comes back as it is
+ * otherwise. A manifest's are resolved again in the worker, against the manifest's URL (worker/processors/fits.ts).
+ */
+export function checkProcessors(value: unknown, where: string, fail: (what: string) => never, base: string | undefined = globalThis.document?.baseURI ?? globalThis.location?.href): Processors {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`${where} must be { pre?, post? }`);
   const { pre, post } = value as Processors;
-  if (pre !== undefined && (pre as { type?: unknown } | null)?.type === 'audio') checkAudio(pre as AudioPre, `${where}.pre`, fail);
-  else if (pre !== undefined) checkImage(pre as ImagePre, `${where}.pre`, fail);
+  if (pre !== undefined) {
+    const at = `${where}.pre`;
+    const type = (pre as { type?: unknown } | null)?.type;
+    if (type === 'audio') checkAudio(pre as AudioPre, at, fail);
+    else if (type === 'tabular') checkTabular(pre as TabularPre, at, fail);
+    else if (type === 'module') checkModule(pre as ModuleProcessor, at, fail);
+    else if (type === 'image') checkImage(pre as ImagePre, at, fail);
+    else fail(`${at}.type must be 'image', 'audio', 'tabular' or 'module', got ${JSON.stringify(type)}`);
+  }
   if (post !== undefined) checkPost(post, `${where}.post`, fail);
-  return value as Processors;
+  if (base === undefined || (pre?.type !== 'module' && post?.type !== 'module')) return value as Processors;
+  const resolve = <T,>(p: T, at: string): T => {
+    if ((p as { type?: unknown }).type !== 'module') return p;
+    try {
+      return { ...p, url: new URL((p as ModuleProcessor).url, base).href };
+    } catch {
+      return fail(`${at}.url ${short((p as ModuleProcessor).url)} cannot be resolved against ${base}`);
+    }
+  };
+  return { ...(value as Processors), ...(pre ? { pre: resolve(pre, `${where}.pre`) } : {}), ...(post ? { post: resolve(post, `${where}.post`) } : {}) };
+}
+
+function checkModule(p: ModuleProcessor, at: string, fail: (what: string) => never): void {
+  if (typeof p.url !== 'string' || p.url === '' || p.url.length > 4096) fail(`${at}.url must be the module's URL (1–4096 characters), got ${short(p.url)}`);
+  try {
+    new URL(p.url, 'https://base.invalid/');
+  } catch {
+    fail(`${at}.url must be a URL, got ${short(p.url)}`);
+  }
+  if (p.options !== undefined && !(isRecord(p.options) && plain(p.options, 0))) fail(`${at}.options must be an object of JSON-like data (numbers, strings, booleans, null, arrays, objects), got ${short(p.options)}`);
+}
+
+function checkTabular(p: TabularPre, at: string, fail: (what: string) => never): void {
+  name(p.input, `${at}.input`, fail);
+  const lengths: [string, number][] = [];
+  if (p.features !== undefined) {
+    const f = p.features;
+    if (!Array.isArray(f) || f.length < 1 || f.length > 65536 || !f.every((x) => typeof x === 'string' && x !== '') || new Set(f).size !== f.length) {
+      fail(`${at}.features must be 1–65536 distinct non-empty strings, got ${short(f)}`);
+    }
+    lengths.push(['features', f.length]);
+  }
+  for (const k of ['mean', 'std'] as const) {
+    const v = p[k];
+    if (v === undefined) continue;
+    if (!Array.isArray(v) || v.length < 1 || v.length > 65536 || !v.every((x) => typeof x === 'number' && Number.isFinite(x) && (k === 'mean' || x !== 0))) {
+      fail(`${at}.${k} must be 1–65536 finite numbers${k === 'std' ? ', none 0' : ''} (one per feature), got ${short(v)}`);
+    }
+    lengths.push([k, v.length]);
+  }
+  const [first, ...rest] = lengths;
+  for (const [k, n] of rest) if (n !== first![1]) fail(`${at}.${k} has ${n} values, but ${at}.${first![0]} has ${first![1]}: one per feature`);
 }
 
 function checkAudio(p: AudioPre, at: string, fail: (what: string) => never): void {
@@ -142,18 +231,44 @@ function checkImage(p: ImagePre, at: string, fail: (what: string) => never): voi
   }
 }
 
-function checkPost(p: ClassesPost | ValuesPost, at: string, fail: (what: string) => never): void {
-  if (typeof p !== 'object' || p === null || (p.type !== 'classes' && p.type !== 'values')) fail(`${at}.type must be 'classes' or 'values'`);
+function checkPost(p: ClassesPost | ValuesPost | ModuleProcessor, at: string, fail: (what: string) => never): void {
+  if (typeof p !== 'object' || p === null || !['classes', 'values', 'module'].includes(p.type)) fail(`${at}.type must be 'classes', 'values' or 'module', got ${short((p as { type?: unknown } | null)?.type)}`);
+  if (p.type === 'module') return checkModule(p, at, fail);
   name(p.output, `${at}.output`, fail);
   if (p.type === 'values') {
-    number(p.scale, `${at}.scale`, fail, -Infinity, Infinity);
-    number(p.offset, `${at}.offset`, fail, -Infinity, Infinity);
+    for (const k of ['scale', 'offset'] as const) {
+      const v = p[k];
+      if (Array.isArray(v)) {
+        if (v.length < 1 || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) fail(`${at}.${k} must be a finite number or an array of them (one per value), got ${short(v)}`);
+      } else number(v, `${at}.${k}`, fail, -Infinity, Infinity);
+    }
     return;
   }
   if (p.activation !== undefined) oneOf(p.activation, ['softmax', 'sigmoid', 'none'], `${at}.activation`, fail);
   if (p.labels !== undefined && !(Array.isArray(p.labels) && p.labels.every((l) => typeof l === 'string'))) fail(`${at}.labels must be an array of strings`);
   if (p.topK !== undefined && (!Number.isSafeInteger(p.topK) || p.topK < 1)) fail(`${at}.topK must be an integer >= 1, got ${JSON.stringify(p.topK)}`);
   number(p.threshold, `${at}.threshold`, fail, 0, 1);
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && [Object.prototype, null].includes(Object.getPrototypeOf(v));
+
+/** JSON-like data, at most 16 levels deep: what crosses to the worker and into a manifest unchanged. */
+function plain(v: unknown, depth: number): boolean {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) return true;
+  if (depth > 16) return false;
+  if (Array.isArray(v)) return v.every((x) => plain(x, depth + 1));
+  return isRecord(v) && Object.values(v).every((x) => plain(x, depth + 1));
+}
+
+/** A value for a message, cut short: a bad field can be large. */
+function short(v: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(v) ?? String(v);
+  } catch {
+    text = Object.prototype.toString.call(v);
+  }
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 function name(v: unknown, at: string, fail: (what: string) => never): void {

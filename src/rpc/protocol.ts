@@ -11,8 +11,10 @@ import type { Profile } from '../monitor/profile-types.js';
 import type { WindowCounts } from '../monitor/window.js';
 import type { Prediction, Processors } from '../processors/spec.js';
 import type { StreamChunk } from '../worker/stream.js';
-import type { ChainStep, ComposedReply } from '../worker/compose.js';
-import type { PredictRequest } from '../worker/predict.js';
+import type { ComposedReply } from '../worker/compose.js';
+import type { PipelineInput, PipelineReply, StepSpec } from '../worker/pipeline-run.js';
+import type { GateReply, GateSpec } from '../worker/pipeline-gate.js';
+import type { PredictPayload, PredictRequest } from '../worker/predict.js';
 import type { BreachCode, GuardReport } from '../worker/guard.js';
 import type { SecondReport, SecondResult } from '../worker/second-run.js';
 
@@ -223,9 +225,15 @@ export interface WorkerApi {
   storageClear(): Promise<void>;
   release(handle: number): Promise<void>;
   rolloutState(handle: number): Promise<RolloutState>;
-  predict(handle: number, input: ImageInput, options: PredictRequest): Promise<PredictReply>;
+  predict(handle: number, input: PredictPayload, options: PredictRequest): Promise<PredictReply>;
   streamOpen(handle: number, sampleRate: number): Promise<number>;
-  runChain(steps: ChainStep[], feeds: Record<string, Tensor>): Promise<ComposedReply>;
+  /** Runs a pipeline's steps in order (see worker/pipeline-run.ts). */
+  runPipeline(steps: StepSpec[], input: PipelineInput): Promise<PipelineReply>;
+  /** A gated pipeline: PCM pushed chunk by chunk through a VAD gate, then the steps after it (worker/pipeline-gate.ts). */
+  pipelineOpen(gate: GateSpec, steps: StepSpec[], sampleRate: number): Promise<number>;
+  pipelinePush(id: number, pcm: Float32Array): Promise<GateReply>;
+  pipelineReset(id: number): Promise<void>;
+  pipelineClose(id: number): Promise<void>;
   runEnsemble(handles: number[], feeds: Record<string, Tensor>, combine: 'mean' | 'vote'): Promise<ComposedReply>;
   streamPush(id: number, pcm: Float32Array): Promise<StreamChunk>;
   streamReset(id: number): Promise<void>;

@@ -1,7 +1,7 @@
 import { EdgeInferError } from '../errors.js';
 import { isSha256Hex } from './integrity.js';
 import { assign, bucketOf, checkRollout, type Assignment, type Rollout } from './rollout.js';
-import { checkProcessors, type ClassesPost, type ImagePre, type ValuesPost } from '../processors/spec.js';
+import { checkProcessors, type Processors } from '../processors/spec.js';
 
 /** One file the runtime can fetch, verify and cache. */
 export interface ModelFile {
@@ -38,8 +38,8 @@ export interface ManifestModel {
   /** Which of this id's versions each unit gets (at most one entry per id carries it; see store/rollout.ts). */
   rollout?: Rollout;
   /** What `model.predict()` does before and after the model (see processors/spec.ts). */
-  pre?: ImagePre;
-  post?: ClassesPost | ValuesPost;
+  pre?: Processors['pre'];
+  post?: Processors['post'];
 }
 
 export interface Manifest {

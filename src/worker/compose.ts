@@ -1,35 +1,15 @@
-// Pipelines and ensembles in the worker: one message from the main thread runs every step (or member), each through
-// its model's queue like any run; intermediate tensors never cross threads.
+// Ensembles in the worker: one message from the main thread runs every member, each through its model's queue like any
+// run; their outputs never cross threads before they are combined. (Pipelines: pipeline-run.ts and pipeline-gate.ts.)
 import type { Tensor } from '../tensor.js';
 import type { RunReply } from '../rpc/protocol.js';
 
 type Feeds = Record<string, Tensor>;
 type Run = (handle: number, feeds: Feeds) => Promise<RunReply>;
 
-/** A pipeline step: its model's handle and, per input, the previous step's output that feeds it. */
-export interface ChainStep {
-  handle: number;
-  inputs: Record<string, string>;
-}
-
 export interface ComposedReply {
   outputs: Feeds;
-  /** `session.run` time of each step (or member), in order. */
+  /** `session.run` time of each member, in order. */
   ms: number[];
-}
-
-export async function runChain(steps: readonly ChainStep[], feeds: Feeds, run: Run): Promise<ComposedReply> {
-  let current = feeds;
-  const ms: number[] = [];
-  for (const [i, step] of steps.entries()) {
-    const next: Feeds = {};
-    if (i === 0) Object.assign(next, current);
-    else for (const [input, from] of Object.entries(step.inputs)) Object.defineProperty(next, input, { value: current[from], enumerable: true });
-    const reply = await run(step.handle, next);
-    ms.push(reply.inferenceMs);
-    current = reply.outputs;
-  }
-  return { outputs: current, ms };
 }
 
 /**

@@ -3,7 +3,7 @@ import { BACKENDS, type Backend } from '../backends.js';
 import type { Tensor, ValueInfo } from '../tensor.js';
 import { Batcher, channelScheduler, type Scheduler } from './batcher.js';
 import type { Processors } from '../processors/spec.js';
-import type { BackendChoice, BatchPolicy, ImageInput, InitConfig, LoadEvent, LoadReply, LoadRequest, PredictReply, RolloutEvent, RolloutState, RunOutcome, RunReply, WindowEvent, WorkerEnv } from '../rpc/protocol.js';
+import type { BackendChoice, BatchPolicy, InitConfig, LoadEvent, LoadReply, LoadRequest, PredictReply, RolloutEvent, RolloutState, RunOutcome, RunReply, WindowEvent, WorkerEnv } from '../rpc/protocol.js';
 import type { RunTap } from '../rpc/run-port.js';
 import { MonitorTap, profileFor } from './monitor-tap.js';
 import type { Signature } from './onnx-signature.js';
@@ -16,7 +16,7 @@ import { probeFeeds } from '../probe-feeds.js';
 import { createSession, runOn, signatureOf, type Opened } from './session.js';
 import { RuntimeAssets } from './runtime-assets.js';
 import { ModelSources } from './sources.js';
-import { fitOrRelease, predictOn, type PredictRequest } from './predict.js';
+import { fitOrRelease, predictOn, type PredictPayload, type PredictRequest } from './predict.js';
 import { AudioStream, Streams } from './stream.js';
 import { joinTaps, watchRollout, type RolloutHost, type RolloutWatch } from './rollout-watch.js';
 
@@ -59,6 +59,8 @@ export class Engine {
   readonly streams = new Streams();
   /** Ids for loads the worker starts itself (second versions, rollbacks), apart from the main thread's. */
   private nextInternal = -1;
+  /** The runtime's allowedOrigins (with the page's), for processor modules; undefined: the page's origin only. */
+  private allowedOrigins: readonly string[] | undefined;
 
   get storage(): ModelSources {
     if (!this.sources) throw new EdgeInferError('runtime-disposed', 'the worker was not initialized');
@@ -67,6 +69,7 @@ export class Engine {
 
   init(config: InitConfig): WorkerEnv {
     this.sources = new ModelSources(config.storage);
+    this.allowedOrigins = config.storage.allowedOrigins;
     this.runtime = new RuntimeAssets(config.storage.dbName, { ...(config.wasmPaths ? { wasmPaths: config.wasmPaths } : {}), numThreads: config.numThreads });
     this.choices = new ChoiceStore(config.storage.dbName);
     const isolated = globalThis.crossOriginIsolated === true;
@@ -171,7 +174,7 @@ export class Engine {
         throw error;
       }
       const processors = request.processors ?? this.storage.processorsOf(request);
-      if (processors) await fitOrRelease(processors, signature, request, () => session.release());
+      if (processors) await fitOrRelease(processors, signature, request, () => session.release(), this.allowedOrigins);
       const watched = request.monitor && (await profileFor(this.storage, request, signature, controller.signal, emit));
       const handle = this.nextHandle++;
       const release = this.storage.hold(request.id, fetched.version);
@@ -238,7 +241,7 @@ export class Engine {
   }
 
   /** Pre-processes an image, runs it like any run (watched by the monitor and rollout), post-processes the outputs. */
-  predict(handle: number, input: ImageInput, options: PredictRequest = {}): Promise<PredictReply> {
+  predict(handle: number, input: PredictPayload, options: PredictRequest = {}): Promise<PredictReply> {
     const entry = this.entry(handle);
     return predictOn(entry, input, options, (feeds) => this.run(handle, feeds));
   }

@@ -30,7 +30,7 @@ export class AudioStream {
   static of(entry: { id: string; processors?: Processors | undefined }, inputs: readonly ValueInfo[], outputs: readonly ValueInfo[], run: (feeds: Record<string, Tensor>) => Promise<RunReply>, sampleRate: number): AudioStream {
     const pre = entry.processors?.pre;
     if (pre?.type !== 'audio') throw new EdgeInferError('options-invalid', `stream(): model "${entry.id}" has no audio pre-processor`, { model: entry.id });
-    return new AudioStream(pre, entry.processors!.post, inputs, outputs, run, sampleRate);
+    return new AudioStream(pre, entry.processors!.post as ClassesPost | ValuesPost | undefined, inputs, outputs, run, sampleRate); // a module post is refused at load
   }
 
   private readonly resampler: Resampler | undefined;

@@ -1,7 +1,9 @@
 // Worker entry: exposes the engine over comlink, and answers runs (arrays) beside it. Outputs go back as transferred buffers.
 import { expose } from 'comlink';
 import { Engine } from './engine.js';
-import { runChain, runEnsemble } from './compose.js';
+import { runEnsemble } from './compose.js';
+import { runPipeline } from './pipeline-run.js';
+import { PipelineStreams } from './pipeline-gate.js';
 import type { WorkerApi } from '../rpc/protocol.js';
 import { withPlainErrors } from '../rpc/wire.js';
 import { postNote, serveRuns } from '../rpc/run-port.js';
@@ -10,6 +12,7 @@ const engine = new Engine();
 // Before expose(): runs (arrays) must not reach comlink's listener.
 serveRuns(self, engine);
 engine.postNote = (event) => postNote(self, event);
+const pipelines = new PipelineStreams((handle, feeds) => engine.run(handle, feeds));
 
 const api: WorkerApi = withPlainErrors({
   init: async (config) => engine.init(config),
@@ -25,7 +28,11 @@ const api: WorkerApi = withPlainErrors({
   rolloutState: async (handle) => engine.rolloutState(handle),
   predict: (handle, input, options) => engine.predict(handle, input, options),
   streamOpen: async (handle, sampleRate) => engine.streamOpen(handle, sampleRate),
-  runChain: (steps, feeds) => runChain(steps, feeds, (handle, f) => engine.run(handle, f)),
+  runPipeline: (steps, input) => runPipeline(steps, input, (handle, f) => engine.run(handle, f)),
+  pipelineOpen: async (gate, steps, sampleRate) => pipelines.add(gate, steps, sampleRate),
+  pipelinePush: (id, pcm) => pipelines.push(id, pcm),
+  pipelineReset: (id) => pipelines.reset(id),
+  pipelineClose: async (id) => pipelines.close(id),
   runEnsemble: (handles, feeds, combine) => runEnsemble(handles, feeds, combine, (handle, f) => engine.run(handle, f)),
   streamPush: (id, pcm) => engine.streams.push(id, pcm),
   streamReset: (id) => engine.streams.reset(id),

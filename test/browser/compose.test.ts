@@ -15,6 +15,8 @@ test('a pipeline feeds each step the outputs of the one before and equals the st
   const x = rows(3, 4);
   const got = await pipeline.run({ x: { data: x, dims: [3, 4] } });
   expect(got.ms).toHaveLength(3);
+  expect(pipeline.kinds).toEqual(['model', 'model', 'model']);
+  if (got.type !== 'outputs') throw new Error(`expected outputs, got ${got.type}`);
   const a = await identity.run({ x: { data: x, dims: [3, 4] } });
   const b = await flipped.run({ x: a.outputs.y! });
   const c = await flipped.run({ x: b.outputs.y! });
@@ -25,10 +27,13 @@ test('a pipeline feeds each step the outputs of the one before and equals the st
 
 test('a pipeline that cannot run is refused when made, naming the step and the input', async () => {
   const [identity, digits, gather] = await Promise.all([fixture('scores'), digitsForm(''), fixture('gather')]);
-  expect(() => runtime.pipeline([identity, identity])).toThrow(/step 2 \(model "scores"\) input "x" takes "x", which step 1 \(model "scores"\) does not output \(it outputs y\)/);
-  expect(() => runtime.pipeline([digits, { model: identity, inputs: { x: 'probabilities' } }])).toThrow(/step 2 .* is \[batch, 4\], but step 1's "probabilities" is \[batch, 10\]/);
-  expect(() => runtime.pipeline([digits, { model: gather, inputs: { i: 'probabilities' } }])).toThrow(/is int64, but step 1's "probabilities" is float32/);
+  const field = (step: number, name: string) => expect.objectContaining({ code: 'options-invalid', details: { step, field: name } });
+  expect(() => runtime.pipeline([identity, identity])).toThrow(/step 2 \(model "scores"\): input "x" takes "x", which step 1 \(model "scores"\) does not output \(it outputs y\)/);
+  expect(() => runtime.pipeline([identity, identity])).toThrow(field(2, 'inputs.x'));
+  expect(() => runtime.pipeline([digits, { model: identity, inputs: { x: 'probabilities' } }])).toThrow(/step 2 .* is \[batch, 4\], but step 1 \(model "digits"\) gives "probabilities" as \[batch, 10\]/);
+  expect(() => runtime.pipeline([digits, { model: gather, inputs: { i: 'probabilities' } }])).toThrow(/is int64, but step 1 \(model "digits"\) gives "probabilities" as float32/);
   expect(() => runtime.pipeline([identity, { model: identity, inputs: { q: 'y' } }])).toThrow(/inputs names "q"/);
+  expect(() => runtime.pipeline([identity, { model: identity, inputs: { q: 'y' } }])).toThrow(field(2, 'inputs.q'));
   expect(() => runtime.pipeline([])).toThrow(expect.objectContaining({ code: 'options-invalid' }));
   const other = createRuntime({ backends: ['wasm'], storage: { dbName: `test-compose-other-${Date.now()}` } });
   const foreign = await other.load({ url: new URL('./fixtures/scores.onnx', import.meta.url).href });

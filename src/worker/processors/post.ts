@@ -12,7 +12,10 @@ export function postProcess(outputs: Record<string, Tensor>, post: ClassesPost |
   const t = outputs[post.output]!;
   const width = t.dims.length >= 2 ? t.dims.slice(1).reduce((a, b) => a * b, 1) : t.data.length;
   const values = Array.from(t.data.subarray(row * width, (row + 1) * width), Number);
-  if (post.type === 'values') return { type: 'values', values: values.map((v) => v * (post.scale ?? 1) + (post.offset ?? 0)) };
+  if (post.type === 'values') {
+    const at = (p: number | number[] | undefined, i: number, none: number) => (Array.isArray(p) ? p[i]! : p ?? none);
+    return { type: 'values', values: values.map((v, i) => v * at(post.scale, i, 1) + at(post.offset, i, 0)) };
+  }
   return classes(activate(values, post.activation ?? 'none'), post);
 }
 
@@ -37,4 +40,15 @@ function classes(scores: number[], post: ClassesPost): Prediction {
   const ranked: ClassScore[] = scores.map((score, index) => ({ label: label(index), index, score })).sort((a, b) => b.score - a.score || a.index - b.index);
   const topK = ranked.slice(0, Math.min(post.topK ?? 5, ranked.length));
   return { type: 'classes', ...topK[0]!, topK };
+}
+
+/** The outputs of item `row` of `count` (first dimension 1), for a post module; all of them when there is one item. */
+export function itemOutputs(outputs: Record<string, Tensor>, row: number, count: number): Record<string, Tensor> {
+  if (count === 1) return outputs;
+  const item: Record<string, Tensor> = {};
+  for (const [name, t] of Object.entries(outputs)) {
+    const width = t.dims[0] === count ? t.data.length / count : 0;
+    item[name] = width > 0 ? { dtype: t.dtype, dims: [1, ...t.dims.slice(1)], data: t.data.slice(row * width, (row + 1) * width) } : t;
+  }
+  return item;
 }
