@@ -72,8 +72,11 @@ export interface ModelWatch {
  * in the runtime, which sends each call to one of the workers holding it.
  */
 export interface ModelHost {
-  /** `lone`: no other run of the model is in flight, so a batching worker runs it at once when the session is idle. */
-  run(handle: number, feeds: Record<string, Tensor>, transfer: boolean, batching?: BatchPolicy, lone?: boolean): Promise<RunReply>;
+  /**
+   * `lone`: no other run of the model is in flight, so a batching worker runs it at once when the session is idle.
+   * `transfer`: move the caller's buffers (`true`), copy them (`false`), or the feeds are private copies (`'own'`).
+   */
+  run(handle: number, feeds: Record<string, Tensor>, transfer: boolean | 'own', batching?: BatchPolicy, lone?: boolean): Promise<RunReply>;
   /** A private copy of the feeds, made without allocating where a returned buffer is free. */
   copy(feeds: Record<string, Tensor>): Record<string, Tensor>;
   /** Several runs in one message; `transfer` lists the buffers to move. */
@@ -201,7 +204,7 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
     const batching = this.serving.batching || undefined;
     this.coalescer = batching && new RunCoalescer(
       {
-        one: (feeds, lone) => host.run(handle, feeds, true, batching, lone),
+        one: (feeds, lone, move) => host.run(handle, feeds, move, batching, lone),
         many: (requests, moved) => host.runMany(handle, requests, moved, batching),
         copy: (feeds) => host.copy(feeds),
       },
@@ -231,9 +234,9 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
     this.rollout.emit({ from, to, code, detail, applied: swapped !== undefined, ...(error ? { error } : {}) });
   }
 
-  /** @internal The model's handle when `host` (a runtime's) holds it in its live worker (disposed or not); else undefined. */
+  /** @internal The model's handle when `host` (a runtime's) holds it in a live worker, or it was disposed (its calls then fail with model-disposed); else undefined. */
   handleIn(host: ModelHost): number | undefined {
-    return host === this.host && host.alive(this.handle) ? this.handle : undefined;
+    return host === this.host && (this.disposed || host.alive(this.handle)) ? this.handle : undefined;
   }
 
   /** Output-cache counters for this model (shared with other loads of the same file). */
@@ -309,7 +312,16 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
     if (made) await this.runOnce(made, {}, true).catch(() => undefined);
   }
 
-  private async runOnce(feeds: unknown, options: RunOptions, warm = false): Promise<RunResult<O>> {
+  /** Not async: a call costs one promise fewer. Every failure still comes as a rejection, never a throw. */
+  private runOnce(feeds: unknown, options: RunOptions, warm = false): Promise<RunResult<O>> {
+    try {
+      return this.send(feeds, options, warm);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private send(feeds: unknown, options: RunOptions, warm: boolean): Promise<RunResult<O>> {
     if (this.disposed) throw new EdgeInferError('model-disposed', `model "${this.id}" was disposed; load it again to run it`, { model: this.id });
     if (typeof options !== 'object' || options === null) {
       throw new EdgeInferError('options-invalid', `run() options must be an object, got ${options === null ? 'null' : typeof options}`);
@@ -332,19 +344,20 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
       this.host.telemetry?.recordCache(this, found.hit);
       if (found.hit) {
         if (move) detach(tensors);
-        return this.result({ outputs: found.outputs as TypedOutputs<O>, backend: this.backend, inferenceMs: 0, fromCache: true, batchSize: 0 });
+        return Promise.resolve(this.result({ outputs: found.outputs as TypedOutputs<O>, backend: this.backend, inferenceMs: 0, fromCache: true, batchSize: 0 }));
       }
       pending = found.pending;
     } else if (!warm) {
       cache?.bypass();
     }
     const byName: Record<string, Tensor> = {};
-    this.inputs.forEach((info, i) => setOwn(byName, info.name, tensors[i] as Tensor));
+    for (let i = 0; i < tensors.length; i++) setOwn(byName, this.inputs[i]!.name, tensors[i]!);
     const sent = this.coalescer ? this.coalescer.post(byName, move) : this.host.run(this.handle, byName, move);
-    const reply = await (timeoutMs === undefined ? sent : this.deadline(sent, timeoutMs));
-    if (pending && !this.disposed) cache?.store(pending, reply.outputs);
-    const result = { outputs: reply.outputs as TypedOutputs<O>, backend: this.backend, inferenceMs: reply.inferenceMs, fromCache: false, batchSize: reply.batchSize ?? 1 };
-    return warm ? result : this.result(result);
+    return (timeoutMs === undefined ? sent : this.deadline(sent, timeoutMs)).then((reply) => {
+      if (pending && !this.disposed) cache?.store(pending, reply.outputs);
+      const result = { outputs: reply.outputs as TypedOutputs<O>, backend: this.backend, inferenceMs: reply.inferenceMs, fromCache: false, batchSize: reply.batchSize ?? 1 };
+      return warm ? result : this.result(result);
+    });
   }
 
   private result(r: RunResult<O>): RunResult<O> {
