@@ -266,19 +266,6 @@ export class Runtime {
   }
 }
 
-/** The app's own worker factory: a throw is `worker-crashed` (the worker could not start), a non-Worker is a misuse. */
-function madeWorker(create: () => Worker): Worker {
-  let worker: unknown;
-  try {
-    worker = create();
-  } catch (error) {
-    throw new EdgeInferError('worker-crashed', `createWorker() threw: ${error instanceof Error ? error.message : shown(error)}`, {}, { cause: error });
-  }
-  const usable = typeof worker === 'object' && worker !== null && ['postMessage', 'addEventListener', 'terminate'].every((m) => typeof (worker as Record<string, unknown>)[m] === 'function');
-  if (!usable) throw new EdgeInferError('options-invalid', `createWorker() must return a Worker, got ${shown(worker)}`);
-  return worker as Worker;
-}
-
 function baseUrl(): string {
   return globalThis.document?.baseURI ?? globalThis.location.href;
 }

@@ -18,6 +18,7 @@ import { RuntimeAssets } from './runtime-assets.js';
 import { ModelSources } from './sources.js';
 import { fitOrRelease, predictOn, type PredictPayload, type PredictRequest } from './predict.js';
 import { AudioStream, Streams } from './stream.js';
+import type { GatedStream } from './pipeline-gate.js';
 import { joinTaps, watchRollout, type RolloutHost, type RolloutWatch } from './rollout-watch.js';
 
 interface Entry {
@@ -56,7 +57,9 @@ export class Engine {
   /** Posts a closed monitoring window or a rollout event to the main thread (set by the worker entry). */
   postNote: (event: WindowEvent | RolloutEvent) => void = () => undefined;
   /** Open `model.stream()`s: pushes, resets and closes go straight to them. */
-  readonly streams = new Streams();
+  readonly streams = new Streams<AudioStream>();
+  /** Gated pipeline streams, closed with any model they use. */
+  readonly pipelines = new Streams<GatedStream>('pipeline stream');
   /** Ids for loads the worker starts itself (second versions, rollbacks), apart from the main thread's. */
   private nextInternal = -1;
   /** The runtime's allowedOrigins (with the page's), for processor modules; undefined: the page's origin only. */
@@ -250,7 +253,7 @@ export class Engine {
   streamOpen(handle: number, sampleRate: number): number {
     const entry = this.entry(handle);
     const [inputs, outputs] = JSON.parse(entry.signature) as [ValueInfo[], ValueInfo[]];
-    return this.streams.add(handle, AudioStream.of(entry, inputs, outputs, (feeds) => this.run(handle, feeds), sampleRate));
+    return this.streams.add([handle], AudioStream.of(entry, inputs, outputs, (feeds) => this.run(handle, feeds), sampleRate));
   }
 
   /** Runs that arrived in one message; each settles on its own, so a bad one fails alone. */
@@ -271,6 +274,7 @@ export class Engine {
     if (!entry) return;
     this.sessions.delete(handle);
     this.streams.closeAll(handle);
+    this.pipelines.closeAll(handle);
     entry.released = true;
     await entry.rollout?.close();
     await entry.queue;

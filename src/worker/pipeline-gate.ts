@@ -1,6 +1,6 @@
 // A VAD gate in the worker: PCM in, resampled and framed for the VAD exactly as `model.stream()` does (the same
 // AudioStream runs it), and only the frames whose speech probability reaches the threshold go on, as their new
-// samples, to the steps after the gate. Pipeline streams live here, by id, like model streams in the engine.
+// samples, to the steps after the gate. The engine keeps open gated streams beside model streams (stream.ts).
 import { EdgeInferError } from '../errors.js';
 import type { AudioPre, ClassesPost } from '../processors/spec.js';
 import type { ValueInfo } from '../tensor.js';
@@ -76,7 +76,7 @@ export class Gate {
 }
 
 /** A gate and the steps after it, fed chunk by chunk. */
-class GatedStream {
+export class GatedStream {
   private readonly gate: Gate;
 
   constructor(spec: GateSpec, private readonly after: readonly StepSpec[], sampleRate: number, private readonly run: Run) {
@@ -95,43 +95,5 @@ class GatedStream {
 
   reset(): void {
     this.gate.reset();
-  }
-}
-
-/** The open pipeline streams of a worker, by id; pushes to one stream run one after another. */
-export class PipelineStreams {
-  private readonly open = new Map<number, { stream: GatedStream; tail: Promise<unknown> }>();
-  private next = 1;
-
-  constructor(private readonly run: Run) {}
-
-  add(gate: GateSpec, after: readonly StepSpec[], sampleRate: number): number {
-    const id = this.next++;
-    this.open.set(id, { stream: new GatedStream(gate, after, sampleRate, this.run), tail: Promise.resolve() });
-    return id;
-  }
-
-  push(id: number, pcm: Float32Array): Promise<GateReply> {
-    const s = this.get(id);
-    if (!(pcm instanceof Float32Array)) return Promise.reject(new EdgeInferError('input-invalid', `pipeline stream push(): expected a Float32Array of PCM samples, got ${Object.prototype.toString.call(pcm)}`));
-    const done = s.tail.then(() => s.stream.push(pcm));
-    s.tail = done.catch(() => undefined);
-    return done;
-  }
-
-  async reset(id: number): Promise<void> {
-    const s = this.get(id);
-    await s.tail;
-    s.stream.reset();
-  }
-
-  close(id: number): void {
-    this.open.delete(id);
-  }
-
-  private get(id: number) {
-    const s = this.open.get(id);
-    if (!s) throw new EdgeInferError('model-disposed', `pipeline stream ${id} was closed`);
-    return s;
   }
 }

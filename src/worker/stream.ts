@@ -107,23 +107,31 @@ function rowWidth(info: ValueInfo | undefined): number | undefined {
   return rest && rest.every((d) => typeof d === 'number') ? rest.reduce<number>((a, d) => a * (d as number), 1) : undefined;
 }
 
-/** The open streams of a worker, by id; pushes to one stream run one after another. */
-export class Streams {
-  private readonly open = new Map<number, { handle: number; stream: AudioStream; tail: Promise<unknown> }>();
+/** A stream the worker keeps between pushes: a model stream or a gated pipeline. */
+interface PcmStream {
+  push(pcm: Float32Array): Promise<unknown>;
+  reset(): void;
+}
+
+/** The open streams of one kind in a worker, by id, with the models each uses; pushes to one run one after another. */
+export class Streams<S extends PcmStream> {
+  private readonly open = new Map<number, { handles: readonly number[]; stream: S; tail: Promise<unknown> }>();
   private next = 1;
 
-  add(handle: number, stream: AudioStream): number {
+  constructor(private readonly kind = 'stream') {}
+
+  add(handles: readonly number[], stream: S): number {
     const id = this.next++;
-    this.open.set(id, { handle, stream, tail: Promise.resolve() });
+    this.open.set(id, { handles, stream, tail: Promise.resolve() });
     return id;
   }
 
-  push(id: number, pcm: Float32Array): Promise<StreamChunk> {
+  push(id: number, pcm: Float32Array): ReturnType<S['push']> {
     const s = this.get(id);
-    if (!(pcm instanceof Float32Array)) return Promise.reject(new EdgeInferError('input-invalid', `stream.push(): expected a Float32Array of PCM samples, got ${Object.prototype.toString.call(pcm)}`));
+    if (!(pcm instanceof Float32Array)) return Promise.reject(new EdgeInferError('input-invalid', `${this.kind} push(): expected a Float32Array of PCM samples, got ${Object.prototype.toString.call(pcm)}`)) as ReturnType<S['push']>;
     const done = s.tail.then(() => s.stream.push(pcm));
     s.tail = done.catch(() => undefined);
-    return done;
+    return done as ReturnType<S['push']>;
   }
 
   async reset(id: number): Promise<void> {
@@ -136,14 +144,14 @@ export class Streams {
     this.open.delete(id);
   }
 
-  /** Closes the streams of a released model. */
+  /** Closes the streams that use a released model. */
   closeAll(handle: number): void {
-    for (const [id, s] of this.open) if (s.handle === handle) this.open.delete(id);
+    for (const [id, s] of this.open) if (s.handles.includes(handle)) this.open.delete(id);
   }
 
   private get(id: number) {
     const s = this.open.get(id);
-    if (!s) throw new EdgeInferError('model-disposed', `stream ${id} was closed, or its model disposed`);
+    if (!s) throw new EdgeInferError('model-disposed', `${this.kind} ${id} was closed, or a model it uses was disposed`);
     return s;
   }
 }

@@ -3,7 +3,7 @@ import { expose } from 'comlink';
 import { Engine } from './engine.js';
 import { runEnsemble } from './compose.js';
 import { runPipeline } from './pipeline-run.js';
-import { PipelineStreams } from './pipeline-gate.js';
+import { GatedStream } from './pipeline-gate.js';
 import type { WorkerApi } from '../rpc/protocol.js';
 import { withPlainErrors } from '../rpc/wire.js';
 import { postNote, serveRuns } from '../rpc/run-port.js';
@@ -12,7 +12,7 @@ const engine = new Engine();
 // Before expose(): runs (arrays) must not reach comlink's listener.
 serveRuns(self, engine);
 engine.postNote = (event) => postNote(self, event);
-const pipelines = new PipelineStreams((handle, feeds) => engine.run(handle, feeds));
+const run = (handle: number, feeds: Parameters<Engine['run']>[1]) => engine.run(handle, feeds);
 
 const api: WorkerApi = withPlainErrors({
   init: async (config) => engine.init(config),
@@ -28,12 +28,15 @@ const api: WorkerApi = withPlainErrors({
   rolloutState: async (handle) => engine.rolloutState(handle),
   predict: (handle, input, options) => engine.predict(handle, input, options),
   streamOpen: async (handle, sampleRate) => engine.streamOpen(handle, sampleRate),
-  runPipeline: (steps, input) => runPipeline(steps, input, (handle, f) => engine.run(handle, f)),
-  pipelineOpen: async (gate, steps, sampleRate) => pipelines.add(gate, steps, sampleRate),
-  pipelinePush: (id, pcm) => pipelines.push(id, pcm),
-  pipelineReset: (id) => pipelines.reset(id),
-  pipelineClose: async (id) => pipelines.close(id),
-  runEnsemble: (handles, feeds, combine) => runEnsemble(handles, feeds, combine, (handle, f) => engine.run(handle, f)),
+  runPipeline: (steps, input) => runPipeline(steps, input, run),
+  pipelineOpen: async (gate, steps, sampleRate) => {
+    const handles = [gate.handle, ...steps.flatMap((s) => (s.kind === 'model' ? [s.handle] : []))];
+    return engine.pipelines.add(handles, new GatedStream(gate, steps, sampleRate, run));
+  },
+  pipelinePush: (id, pcm) => engine.pipelines.push(id, pcm),
+  pipelineReset: (id) => engine.pipelines.reset(id),
+  pipelineClose: async (id) => engine.pipelines.close(id),
+  runEnsemble: (handles, feeds, combine) => runEnsemble(handles, feeds, combine, run),
   streamPush: (id, pcm) => engine.streams.push(id, pcm),
   streamReset: (id) => engine.streams.reset(id),
   streamClose: async (id) => engine.streams.close(id),

@@ -5,9 +5,9 @@ import { mulberry32 } from '../../../src/random.js';
 import type { AudioPre, ClassesPost, ImagePre } from '../../../src/processors/spec.js';
 import type { RunReply } from '../../../src/rpc/protocol.js';
 import type { Tensor } from '../../../src/tensor.js';
-import { Gate, PipelineStreams, type GateSpec } from '../../../src/worker/pipeline-gate.js';
+import { Gate, GatedStream, type GateSpec } from '../../../src/worker/pipeline-gate.js';
 import { concatRows, runSteps, splitRows, type Run, type StepSpec } from '../../../src/worker/pipeline-run.js';
-import { AudioStream } from '../../../src/worker/stream.js';
+import { AudioStream, Streams } from '../../../src/worker/stream.js';
 
 const f32 = (dims: number[], values: number[]): Tensor => ({ dtype: 'float32', dims, data: Float32Array.from(values) });
 const values = (t: Tensor | undefined) => Array.from(t!.data as Float32Array);
@@ -155,9 +155,11 @@ describe('Gate', () => {
     expect(frames.map((f) => f.index)).toEqual(scores.flatMap((s, i) => (s >= 0.3 ? [i] : [])));
   });
 
-  test('a pipeline stream runs the steps after the gate on the frames it let through; reset starts at frame 0', async () => {
-    const streams = new PipelineStreams(async (handle, feeds) => (handle === 1 ? loudness(handle, feeds) : { outputs: { n: f32([feeds.samples!.dims[0]!, 1], Array(feeds.samples!.dims[0]).fill(1)) }, inferenceMs: 0 }));
-    const id = streams.add(spec(0.5), [{ kind: 'model', handle: 2, inputs: { samples: 'samples' }, each: true, batch: true }], 16000);
+  test('a pipeline stream runs the steps after the gate on the frames it let through; reset starts at frame 0; releasing a model closes it', async () => {
+    const run: Run = async (handle, feeds) => (handle === 1 ? loudness(handle, feeds) : { outputs: { n: f32([feeds.samples!.dims[0]!, 1], Array(feeds.samples!.dims[0]).fill(1)) }, inferenceMs: 0 });
+    const streams = new Streams<GatedStream>('pipeline stream');
+    const open = () => streams.add([1, 2], new GatedStream(spec(0.5), [{ kind: 'model', handle: 2, inputs: { samples: 'samples' }, each: true, batch: true }], 16000, run));
+    const id = open();
     const pcm = clip(5);
     const out = await streams.push(id, pcm);
     expect(out.ms).toHaveLength(2);
@@ -169,5 +171,8 @@ describe('Gate', () => {
     expect(again.frames.every((f) => f.index < 2)).toBe(true);
     streams.close(id);
     expect(() => streams.push(id, pcm)).toThrow(expect.objectContaining({ code: 'model-disposed' }));
+    const other = open();
+    streams.closeAll(2); // the model after the gate was released
+    expect(() => streams.push(other, pcm)).toThrow(expect.objectContaining({ code: 'model-disposed' }));
   });
 });
