@@ -6,7 +6,8 @@
 // (bench/int8-memory.mjs: onnxruntime-web's WASM heap per form, a fresh worker each); a CPU-time pass
 // (bench/int8-cpu.mjs: the same kernels in Node timed by the main thread's CPU clock, which a busy machine disturbs
 // far less than the wall clock). Env: BENCH_INT8_REPS (3), BENCH_INT8_MEMORY_REPS (3), BENCH_INT8_BUDGET_MS (1500),
-// BENCH_INT8_CONFIGS (all; names below, comma-separated), BENCH_INT8_CPU (1; 0 skips it).
+// BENCH_INT8_CONFIGS (all; names below, comma-separated), BENCH_INT8_MODELS (all; e.g. digits),
+// BENCH_INT8_CPU (1; 0 skips it).
 import { chromium } from 'playwright-core';
 import { SPEED } from '../models/int8/speed.mjs';
 import { cpuBench, cpuBenchAvailable, printCpu } from './int8-cpu.mjs';
@@ -18,7 +19,9 @@ const CONFIGS = [
   { name: 'wasm-2t', backend: 'wasm', threads: 2, models: 'digits,forecast,vad' },
   { name: 'webgpu-swiftshader', backend: 'webgpu', threads: 1, models: 'digits,forecast,vad' },
   { name: 'wasm-1t-raw-ort', backend: 'wasm', threads: 1, engine: 'raw', models: 'digits,forecast,vad,large', extra: true },
-].filter((c) => !process.env.BENCH_INT8_CONFIGS || process.env.BENCH_INT8_CONFIGS.split(',').includes(c.name));
+].filter((c) => !process.env.BENCH_INT8_CONFIGS || process.env.BENCH_INT8_CONFIGS.split(',').includes(c.name))
+  .map((c) => (process.env.BENCH_INT8_MODELS ? { ...c, models: c.models.split(',').filter((m) => process.env.BENCH_INT8_MODELS.split(',').includes(m)).join(',') } : c))
+  .filter((c) => c.models !== '');
 const CPU = process.env.BENCH_INT8_CPU !== '0' && cpuBenchAvailable();
 const VARIANTS = ['fp32', 'int8-dynamic', 'int8-weights', 'int8-weights-run', 'int8-nbits'];
 /** Forms beyond the bundled two, timed on WASM only and only for these models (they rewrite MatMul weights). */

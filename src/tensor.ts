@@ -53,6 +53,23 @@ export function wholeBuffers(tensors: readonly Tensor[]): ArrayBuffer[] {
   return [...buffers];
 }
 
+/**
+ * Buffers of the SDK's own arrays (input copies, outputs) worth moving rather than cloning: whole ones over 64 bytes.
+ * V8 keeps smaller arrays on its heap, and reading their `buffer` makes it allocate one, which costs more than
+ * cloning a few bytes; so small arrays are neither asked for their buffer nor moved. Appends to `into`.
+ */
+export function ownBuffers(tensors: Record<string, Tensor>, into: ArrayBuffer[] = []): ArrayBuffer[] {
+  for (const { data } of Object.values(tensors)) {
+    if (data.byteLength <= SMALL_BYTES || data.byteOffset !== 0) continue;
+    const buffer = data.buffer;
+    if (buffer instanceof ArrayBuffer && data.byteLength === buffer.byteLength && !into.includes(buffer)) into.push(buffer);
+  }
+  return into;
+}
+
+/** Arrays up to this size live on V8's heap (typed arrays of at most 64 bytes): not worth moving. */
+const SMALL_BYTES = 64;
+
 export function formatDims(dims: readonly (number | string)[] | null): string {
   return dims ? `[${dims.join(',')}]` : '[any shape]';
 }

@@ -10,13 +10,17 @@ const mode = params.get('mode')!;
 const c = CASES.find((x) => x.id === params.get('case'))!;
 const calls = Number(params.get('calls') ?? 1000);
 const wasmPaths = new URL('/ort/', location.href).href;
+const page = window as unknown as { benchResult: Promise<number[]>; benchCalls: number };
+page.benchCalls = 0;
+/** Counts calls, so bench/profile-runtime.mjs can tell time per call (not for raw-worker, whose calls stay in its worker). */
+const counted = (fn: () => Promise<unknown>) => () => (page.benchCalls++, fn());
 
 async function sdk(batching: boolean): Promise<number[]> {
   // The same input every call: with the output cache on, this would time cache hits.
   const runtime = createRuntime({ backends: ['wasm'], wasmPaths, cache: false, ...(batching ? {} : { batching: false }) });
   const model = await runtime.load({ url: c.url, id: c.id });
   const feeds = c.feeds();
-  const samples = await timeCalls(() => model.run(feeds), calls);
+  const samples = await timeCalls(counted(() => model.run(feeds)), calls);
   await runtime.dispose();
   return samples;
 }
@@ -38,7 +42,7 @@ async function onPage(proxy: boolean): Promise<number[]> {
   // ORT's proxy transfers input buffers away, so there every call gets its own tensors, made before timing.
   const pool = Array.from({ length: proxy ? calls + WARMUP : 1 }, tensors);
   let next = 0;
-  const samples = await timeCalls(() => session.run(pool[proxy ? next++ : 0]!), calls);
+  const samples = await timeCalls(counted(() => session.run(pool[proxy ? next++ : 0]!)), calls);
   await session.release();
   return samples;
 }
@@ -51,4 +55,4 @@ const modes: Record<string, () => Promise<number[]>> = {
   'ort-proxy': () => onPage(true),
 };
 
-(window as unknown as { benchResult: Promise<number[]> }).benchResult = modes[mode]!();
+page.benchResult = modes[mode]!();

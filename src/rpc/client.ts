@@ -1,8 +1,9 @@
 import { wrap, type Remote } from 'comlink';
 import { EdgeInferError, reviveError } from '../errors.js';
-import type { WorkerApi } from './protocol.js';
+import type { BatchPolicy, RunOutcome, RunReply, WorkerApi } from './protocol.js';
 import { BufferPool } from './buffer-pool.js';
 import { RunPort } from './run-port.js';
+import type { Tensor } from '../tensor.js';
 
 /**
  * Time a new worker gets before the liveness check applies: its first load also starts onnxruntime-web, whose
@@ -66,6 +67,23 @@ export class WorkerClient {
     });
   }
 
+  /**
+   * A run, straight on the run channel: no promise or bookkeeping of its own. The RunPort holds what waits, rejects
+   * it when the worker crashes (`stop` closes it) and counts it for the liveness ping.
+   */
+  run(handle: number, feeds: Record<string, Tensor>, batching: BatchPolicy | undefined, lone: boolean, move: boolean | 'own'): Promise<RunReply> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.watchdog === undefined) this.watch();
+    return this.runs.run(handle, feeds, batching, lone, move);
+  }
+
+  /** Several runs in one message (see `run`); `transfer` lists the buffers to move. */
+  runMany(handle: number, requests: Record<string, Tensor>[], batching: BatchPolicy | undefined, transfer: Transferable[]): Promise<RunOutcome[]> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.watchdog === undefined) this.watch();
+    return this.runs.runMany(handle, requests, batching, transfer);
+  }
+
   /** Called once the worker has finished its first load: from now on the plain liveness limit applies. */
   started(): void {
     this.warm = true;
@@ -89,7 +107,7 @@ export class WorkerClient {
     this.onCrash(error);
   }
 
-  /** Pings the worker while calls wait on it; an idle worker is left alone. */
+  /** Pings the worker while calls or runs wait on it; an idle worker is left alone. */
   private watch(): void {
     if (this.timeoutMs === false || this.watchdog !== undefined) return;
     const limit = this.timeoutMs;
@@ -100,7 +118,7 @@ export class WorkerClient {
       // A late tick means this thread was busy: its answer may be waiting in the queue, so that time does not count.
       if (this.pingSentAt !== undefined && now - last > 2 * every) this.pingSentAt += now - last - every;
       last = now;
-      if (this.pending.size === 0) {
+      if (this.pending.size === 0 && this.runs.inFlight === 0) {
         clearInterval(this.watchdog);
         this.watchdog = undefined;
         this.pingSentAt = undefined;

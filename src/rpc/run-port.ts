@@ -6,7 +6,7 @@
 // back with each answer, for the next run's input copies (see buffer-pool.ts).
 import type { BufferPool } from './buffer-pool.js';
 import { reviveError, toEdgeInferError, type EdgeInferError, type SerializedError } from '../errors.js';
-import { wholeBuffers, type Tensor } from '../tensor.js';
+import { ownBuffers, wholeBuffers, type Tensor } from '../tensor.js';
 import type { BatchPolicy, RolloutEvent, RunOutcome, RunReply, WindowEvent } from './protocol.js';
 
 type Feeds = Record<string, Tensor>;
@@ -42,23 +42,34 @@ export class RunPort {
     private readonly pool: BufferPool,
   ) {
     this.listener = (event: MessageEvent) => {
-      if (!Array.isArray(event.data)) return; // comlink's
-      const [id, value, error, returned, note] = event.data as Answer;
-      pool.give(returned);
+      const answer = event.data as Answer;
+      if (!Array.isArray(answer)) return; // comlink's
+      if (answer[3].length > 0) pool.give(answer[3]);
+      const note = answer[4];
       if (note) return 'window' in note ? this.windows.get(note.handle)?.(note) : this.rollouts.get(note.handle)?.(note);
+      const id = answer[0];
       const waiting = this.waiting.get(id);
       if (!waiting) return;
       this.waiting.delete(id);
-      if (error) waiting.reject(reviveError(error));
-      else waiting.resolve(value as never);
+      if (answer[2]) waiting.reject(reviveError(answer[2]));
+      else waiting.resolve(answer[1] as never);
     };
     port.addEventListener('message', this.listener);
   }
 
-  /** Unless `move` is set, the inputs are copied (into returned buffers when there are some), so the caller keeps its arrays. */
-  run(handle: number, feeds: Feeds, batching: BatchPolicy | undefined, lone: boolean, move: boolean): Promise<RunReply> {
-    const sent = move ? feeds : this.pool.copyFeeds(feeds);
-    return this.send([0, handle, sent, false, batching, lone], wholeBuffers(Object.values(sent)));
+  /** Runs waiting for their answer. */
+  get inFlight(): number {
+    return this.waiting.size;
+  }
+
+  /**
+   * Unless `move` is set, the inputs are copied (into returned buffers when there are some), so the caller keeps its
+   * arrays. `move: 'own'`: the feeds are the SDK's private copies already (moved, small ones cloned).
+   */
+  run(handle: number, feeds: Feeds, batching: BatchPolicy | undefined, lone: boolean, move: boolean | 'own'): Promise<RunReply> {
+    if (move === true) return this.send([0, handle, feeds, false, batching, lone], wholeBuffers(Object.values(feeds)));
+    const sent = move === 'own' ? feeds : this.pool.copyFeeds(feeds);
+    return this.send([0, handle, sent, false, batching, lone], ownBuffers(sent));
   }
 
   runMany(handle: number, requests: Feeds[], batching: BatchPolicy | undefined, transfer: Transferable[]): Promise<RunOutcome[]> {
@@ -74,15 +85,13 @@ export class RunPort {
 
   private send<T>(request: Request, transfer: Transferable[]): Promise<T> {
     const id = (request[0] = this.next++);
-    return new Promise<T>((resolve, reject) => {
-      this.waiting.set(id, { resolve: resolve as (value: never) => void, reject });
-      try {
-        this.port.postMessage(request, transfer);
-      } catch (error) {
-        this.waiting.delete(id);
-        reject(toEdgeInferError(error, 'input-invalid', 'the run could not be sent to the worker'));
-      }
-    });
+    try {
+      this.port.postMessage(request, transfer);
+    } catch (error) {
+      return Promise.reject(toEdgeInferError(error, 'input-invalid', 'the run could not be sent to the worker'));
+    }
+    // Registered after posting: the answer arrives in a later task, and a failed post leaves nothing behind.
+    return new Promise<T>((resolve, reject) => void this.waiting.set(id, { resolve: resolve as (value: never) => void, reject }));
   }
 }
 
@@ -110,10 +119,23 @@ export function postNote(port: Endpoint, event: WindowEvent | RolloutEvent): voi
 /** Worker side: answers runs, moving output buffers back. Register it before comlink's `expose`, which must not see them. */
 export function serveRuns(port: Endpoint, server: RunServer): void {
   port.addEventListener('message', (event: MessageEvent) => {
-    if (!Array.isArray(event.data)) return; // comlink's
+    const request = event.data as Request;
+    if (!Array.isArray(request)) return; // comlink's
     event.stopImmediatePropagation();
-    const [id, handle, feeds, many, batching, lone] = event.data as Request;
-    const inputs = wholeBuffers(many ? (feeds as Feeds[]).flatMap((f) => Object.values(f)) : Object.values(feeds));
+    const id = request[0];
+    const handle = request[1];
+    const feeds = request[2];
+    const many = request[3];
+    const batching = request[4];
+    // Handed back for the next input copies; small ones are not pooled (see ownBuffers).
+    let inputs: ArrayBuffer[];
+    if (many) {
+      inputs = [];
+      for (const f of feeds as Feeds[]) ownBuffers(f, inputs);
+    } else {
+      inputs = ownBuffers(feeds as Feeds);
+    }
+    const lone = request[5];
     let done: Promise<RunReply | RunOutcome[]>;
     try {
       done = many ? server.runMany(handle, feeds as Feeds[], batching) : server.run(handle, feeds as Feeds, batching, lone);
@@ -127,10 +149,17 @@ export function serveRuns(port: Endpoint, server: RunServer): void {
           if (!many) tap.capture(feeds as Feeds, (reply as RunReply).outputs, (reply as RunReply).inferenceMs);
           else (reply as RunOutcome[]).forEach((o, i) => ('reply' in o ? tap.capture((feeds as Feeds[])[i]!, o.reply.outputs, o.reply.inferenceMs) : tap.fail()));
         }
-        const outputs = many ? (reply as RunOutcome[]).flatMap((o) => ('reply' in o ? Object.values(o.reply.outputs) : [])) : Object.values((reply as RunReply).outputs);
-        const moved = wholeBuffers(outputs);
-        const returned = inputs.filter((b) => !moved.includes(b)); // an output may share an input's buffer
-        port.postMessage([id, reply, undefined, returned] satisfies Answer, [...moved, ...returned]);
+        let moved: ArrayBuffer[];
+        if (many) {
+          moved = [];
+          for (const o of reply as RunOutcome[]) if ('reply' in o) ownBuffers(o.reply.outputs, moved);
+        } else {
+          moved = ownBuffers((reply as RunReply).outputs);
+        }
+        // An output may share an input's buffer: that one goes back as the output only.
+        const returned = moved.length === 0 ? inputs : inputs.filter((b) => !moved.includes(b));
+        for (const b of returned) moved.push(b);
+        port.postMessage([id, reply, undefined, returned] satisfies Answer, moved);
         tap?.drain();
       },
       (error: unknown) => {

@@ -123,7 +123,13 @@ export class Pool {
   track<T>(lane: Lane, call: Promise<T>): Promise<T> {
     if (this.lanes.length === 1) return call;
     lane.busy++;
-    return call.finally(() => void lane.busy--);
+    return call.then(
+      (value) => (lane.busy--, value),
+      (error: unknown) => {
+        lane.busy--;
+        throw error;
+      },
+    );
   }
 
   /** A lane's worker died: start a new one and load the replicated models it held again. */

@@ -2,12 +2,15 @@
 // (a task on each side, structured-clone set-up, comlink bookkeeping) outweigh a batched session.run, so merging
 // runs only in the worker would leave most of the gain on the table.
 import { reviveError } from '../errors.js';
-import { wholeBuffers, type Tensor } from '../tensor.js';
+import { ownBuffers, wholeBuffers, type Tensor } from '../tensor.js';
 import type { RunOutcome, RunReply } from '../rpc/protocol.js';
 
 export interface CoalescerTransport {
-  /** Sends one run, moving its buffers. `lone`: no other run of this model is in flight, so the worker need not wait for company. */
-  one(feeds: Record<string, Tensor>, lone: boolean): Promise<RunReply>;
+  /**
+   * Sends one run. `lone`: no other run of this model is in flight, so the worker need not wait for company. `move`:
+   * `true` moves the caller's buffers, `'own'` the coalescer's private copies (see `ownBuffers`).
+   */
+  one(feeds: Record<string, Tensor>, lone: boolean, move: true | 'own'): Promise<RunReply>;
   many(feeds: Record<string, Tensor>[], transfer: ArrayBuffer[]): Promise<RunOutcome[]>;
   /** A private copy of the feeds. */
   copy(feeds: Record<string, Tensor>): Record<string, Tensor>;
@@ -15,14 +18,19 @@ export interface CoalescerTransport {
 
 interface Letter {
   feeds: Record<string, Tensor>;
+  /** The caller asked to move its buffers (else `feeds` is a private copy). */
+  move: boolean;
   resolve: (reply: RunReply) => void;
   reject: (error: unknown) => void;
 }
+
+const settled = Promise.resolve();
 
 export class RunCoalescer {
   private letters: Letter[] = [];
   /** Messages sent and not yet answered. */
   private inFlight = 0;
+  private readonly flushSoon = () => this.flush();
 
   /** `flushAt`: send as soon as this many runs wait (a full batch), so the worker starts on it while more are issued. */
   constructor(
@@ -37,8 +45,8 @@ export class RunCoalescer {
   post(feeds: Record<string, Tensor>, move: boolean): Promise<RunReply> {
     const own = move ? feeds : this.transport.copy(feeds);
     const reply = new Promise<RunReply>((resolve, reject) => {
-      const waiting = this.letters.push({ feeds: own, resolve, reject });
-      if (waiting === 1) queueMicrotask(() => this.flush());
+      const waiting = this.letters.push({ feeds: own, move, resolve, reject });
+      if (waiting === 1) void settled.then(this.flushSoon); // a microtask: cheaper than queueMicrotask's binding
     });
     if (this.letters.length >= this.flushAt) this.flush();
     return reply;
@@ -49,19 +57,34 @@ export class RunCoalescer {
     const letters = this.letters;
     if (letters.length === 0) return;
     this.letters = [];
-    const answered = () => void this.inFlight--;
     if (letters.length === 1) {
       const only = letters[0]!;
       const lone = this.inFlight++ === 0;
-      attempt(() => this.transport.one(only.feeds, lone)).finally(answered).then(only.resolve, only.reject);
+      attempt(() => this.transport.one(only.feeds, lone, only.move || 'own')).then(
+        (reply) => {
+          this.inFlight--;
+          only.resolve(reply);
+        },
+        (error: unknown) => {
+          this.inFlight--;
+          only.reject(error);
+        },
+      );
       return;
     }
     // Every buffer here is either a private copy or one the caller asked to move.
-    const buffers = wholeBuffers(letters.flatMap((l) => Object.values(l.feeds)));
+    const buffers = wholeBuffers(letters.filter((l) => l.move).flatMap((l) => Object.values(l.feeds)));
+    for (const l of letters) if (!l.move) ownBuffers(l.feeds, buffers);
     this.inFlight++;
-    attempt(() => this.transport.many(letters.map((l) => l.feeds), buffers)).finally(answered).then(
-      (outcomes) => outcomes.forEach((o, i) => ('reply' in o ? letters[i]!.resolve(o.reply) : letters[i]!.reject(reviveError(o.error)))),
-      (error: unknown) => letters.forEach((l) => l.reject(error)),
+    attempt(() => this.transport.many(letters.map((l) => l.feeds), buffers)).then(
+      (outcomes) => {
+        this.inFlight--;
+        outcomes.forEach((o, i) => ('reply' in o ? letters[i]!.resolve(o.reply) : letters[i]!.reject(reviveError(o.error))));
+      },
+      (error: unknown) => {
+        this.inFlight--;
+        letters.forEach((l) => l.reject(error));
+      },
     );
   }
 }

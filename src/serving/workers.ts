@@ -35,15 +35,14 @@ export class Workers {
       lost: (error) => context.telemetry.recordError(error),
     }));
     this.host = {
+      // Runs skip client.call(): the run channel tracks them itself (rejected on a crash, counted for the ping).
       run: (id, feeds, move, batching, lone = false) => {
-        const { lane, handle } = this.pick(id);
-        const client = lane.client!;
-        return pool.track(lane, client.call(() => client.runs.run(handle, feeds, batching, lone, move)));
+        const replica = this.pick(id);
+        return pool.track(replica.lane, replica.lane.client!.run(replica.handle, feeds, batching, lone, move));
       },
       runMany: (id, requests, moved, batching) => {
-        const { lane, handle } = this.pick(id);
-        const client = lane.client!;
-        return pool.track(lane, client.call(() => client.runs.runMany(handle, requests, batching, moved)));
+        const replica = this.pick(id);
+        return pool.track(replica.lane, replica.lane.client!.runMany(replica.handle, requests, batching, moved));
       },
       copy: (feeds) => this.buffers.copyFeeds(feeds),
       telemetry: context.telemetry,

@@ -4,12 +4,12 @@ import { EdgeInferError } from '../errors.js';
 import { arrayTypeOf, isTypedArray, type Dtype, type Tensor, type TypedArray } from '../tensor.js';
 import { setOwn } from '../own.js';
 
-/** A checked request: its rows, and the key of the requests it may share a `session.run` with. */
+/** A checked request and its rows. */
 export interface Prepared {
   feeds: Record<string, Tensor>;
   rows: number;
-  /** Undefined when the request cannot be stacked (a scalar input, zero rows, or inputs with different rows). */
-  key: string | undefined;
+  /** False when the request cannot be stacked (a scalar input, zero rows, or inputs with different rows). */
+  stackable: boolean;
 }
 
 /**
@@ -24,7 +24,6 @@ export function prepare(model: string, inputNames: readonly string[], feeds: Rec
   for (const name of Object.keys(feeds)) if (!inputNames.includes(name)) fail('input-unknown', `unknown input "${name}"`, name);
   let rows: number | undefined;
   let stackable = true;
-  const parts: string[] = [];
   for (const name of inputNames) {
     const t = feeds[name];
     if (t === undefined) return fail('input-missing', `missing input "${name}"`, name);
@@ -32,17 +31,26 @@ export function prepare(model: string, inputNames: readonly string[], feeds: Rec
     if (t.data.constructor.name !== arrayTypeOf(t.dtype as Dtype)) {
       fail('input-dtype', `input "${name}" is ${String(t.dtype)} but its data is ${t.data.constructor.name}`, name);
     }
-    if (!Array.isArray(t.dims) || !t.dims.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      fail('input-shape', `input "${name}" dims must be non-negative integers`, name);
+    if (!Array.isArray(t.dims)) fail('input-shape', `input "${name}" dims must be non-negative integers`, name);
+    let count = 1;
+    for (const d of t.dims) {
+      if (!(Number.isSafeInteger(d) && d >= 0)) fail('input-shape', `input "${name}" dims must be non-negative integers`, name);
+      count *= d;
     }
-    const count = t.dims.reduce((n, d) => n * d, 1);
     if (count !== t.data.length) fail('input-shape', `input "${name}" has ${t.data.length} values but dims [${t.dims.join(',')}] need ${count}`, name);
     const first = t.dims[0];
     if (first === undefined || first === 0 || (rows !== undefined && first !== rows)) stackable = false;
     rows ??= first;
-    parts.push(`${t.dtype}[${t.dims.slice(1).join(',')}]`);
   }
-  return { feeds, rows: rows ?? 0, key: stackable && rows ? parts.join(';') : undefined };
+  return { feeds, rows: rows ?? 0, stackable: stackable && rows !== undefined && rows > 0 };
+}
+
+/** What requests must agree on to share a `session.run`: every input's dtype and dims but the first. */
+export function batchKey(inputNames: readonly string[], request: Prepared): string {
+  return inputNames.map((name) => {
+    const t = request.feeds[name]!;
+    return `${t.dtype}[${t.dims.slice(1).join(',')}]`;
+  }).join(';');
 }
 
 /** Stacks requests that share a key into one set of feeds, in order. */

@@ -7,7 +7,7 @@
 import { EdgeInferError, toEdgeInferError } from '../errors.js';
 import type { ResolvedBatchingOptions } from '../serving/options.js';
 import type { Tensor } from '../tensor.js';
-import { mergeFeeds, prepare, splitOutputs, type Prepared } from './batch-feeds.js';
+import { batchKey, mergeFeeds, prepare, splitOutputs, type Prepared } from './batch-feeds.js';
 
 /** Time and turns of the event loop, injectable so tests can drive the batcher by hand. */
 export interface Scheduler {
@@ -78,10 +78,10 @@ export class Batcher {
       return Promise.reject(error);
     }
     this.arrivals++;
-    const { key } = request;
-    if (key === undefined || request.rows >= this.policy.maxBatch || (lone && this.open.size === 0 && this.host.idle())) {
-      return this.host.enqueue(async () => ({ ...(await this.host.run(feeds)), batchSize: 1 }));
+    if (!request.stackable || request.rows >= this.policy.maxBatch || (lone && this.open.size === 0 && this.host.idle())) {
+      return this.host.enqueue(() => this.host.run(feeds).then(alone));
     }
+    const key = batchKey(this.host.inputNames, request);
     let batch = this.open.get(key);
     if (batch && batch.rows + request.rows > this.policy.maxBatch) {
       this.close(batch);
@@ -122,7 +122,7 @@ export class Batcher {
     const { id, inputNames } = this.host;
     if (members.length === 1) {
       const only = members[0]!;
-      await this.host.run(only.request.feeds).then((r) => only.resolve({ ...r, batchSize: 1 }), only.reject);
+      await this.host.run(only.request.feeds).then((r) => only.resolve(alone(r)), only.reject);
       return;
     }
     try {
@@ -138,6 +138,11 @@ export class Batcher {
       for (const m of members) m.reject(failure);
     }
   }
+}
+
+/** The reply of a request that ran by itself. */
+function alone(reply: { outputs: Record<string, Tensor>; inferenceMs: number }): BatchReply {
+  return { outputs: reply.outputs, inferenceMs: reply.inferenceMs, batchSize: 1 };
 }
 
 /** Turns of the event loop through a MessageChannel: unlike nested setTimeout(0), never clamped to 4 ms. */

@@ -315,8 +315,10 @@ async function warmUp(opened: Opened<unknown>, request: LoadRequest, inputs: Par
 
 function enqueue<T>(entry: Entry, task: () => Promise<T>): Promise<T> {
   entry.queued++;
-  const result = entry.queue.then(task).finally(() => entry.queued--);
-  entry.queue = result.catch(() => undefined);
+  const result = entry.queue.then(task);
+  // One promise for both: the count drops before the caller's own reaction to `result` runs (registered first).
+  const settled = () => void entry.queued--;
+  entry.queue = result.then(settled, settled);
   return result;
 }
 
@@ -333,8 +335,7 @@ function batcherOf(entry: Entry, policy: BatchPolicy): Batcher {
   return entry.batcher;
 }
 
-async function runSession(entry: Entry, feeds: Record<string, Tensor>): Promise<RunReply> {
+function runSession(entry: Entry, feeds: Record<string, Tensor>): Promise<RunReply> {
   const start = performance.now();
-  const outputs = await runOn(entry.opened, entry.id, feeds);
-  return { outputs, inferenceMs: performance.now() - start };
+  return runOn(entry.opened, entry.id, feeds).then((outputs) => ({ outputs, inferenceMs: performance.now() - start }));
 }

@@ -10,10 +10,10 @@ const copy = (f: Record<string, Tensor>) => new BufferPool().copyFeeds(f);
 const reply = (v: number): RunReply => ({ outputs: { y: { dtype: 'float32', dims: [1], data: Float32Array.of(v) } }, inferenceMs: 1 });
 
 function recorder(answer: (sent: Record<string, Tensor>[]) => RunOutcome[] = (sent) => sent.map((f) => ({ reply: reply(f.x!.data[0] as number) }))) {
-  const calls: { kind: 'one' | 'many'; sent: Record<string, Tensor>[]; moved: ArrayBuffer[] }[] = [];
+  const calls: { kind: 'one' | 'many'; sent: Record<string, Tensor>[]; moved: ArrayBuffer[]; move?: true | 'own' }[] = [];
   const transport: CoalescerTransport = {
-    one: async (f) => {
-      calls.push({ kind: 'one', sent: [f], moved: [] });
+    one: async (f, _lone, move) => {
+      calls.push({ kind: 'one', sent: [f], moved: [], move });
       return reply(f.x!.data[0] as number);
     },
     many: async (sent, moved) => {
@@ -49,10 +49,18 @@ describe('RunCoalescer', () => {
 
   test('runs posted in the same task leave in one message, and each caller gets its own reply', async () => {
     const { calls, coalescer } = recorder();
-    const replies = await Promise.all([1, 2, 3].map((v) => coalescer.post(feeds(v), false)));
+    const wide = (v: number): Record<string, Tensor> => ({ x: { dtype: 'float32', dims: [1, 32], data: new Float32Array(32).fill(v) } });
+    const replies = await Promise.all([1, 2, 3].map((v) => coalescer.post(wide(v), false)));
     expect(calls.map((c) => [c.kind, c.sent.length])).toEqual([['many', 3]]);
     expect(calls[0]!.moved).toHaveLength(3); // private copies, moved rather than cloned again
     expect(replies.map((r) => r.outputs.y!.data[0])).toEqual([1, 2, 3]);
+  });
+
+  test('private copies of 64 bytes or less are cloned, not moved; arrays the caller moves always are', async () => {
+    const { calls, coalescer } = recorder();
+    const moved = feeds(2);
+    await Promise.all([coalescer.post(feeds(1), false), coalescer.post(moved, true)]);
+    expect(calls[0]!.moved).toEqual([moved.x!.data.buffer]);
   });
 
   test('a lone run goes on its own, and runs of later tasks in later messages', async () => {
@@ -60,6 +68,8 @@ describe('RunCoalescer', () => {
     await coalescer.post(feeds(1), false);
     await Promise.all([coalescer.post(feeds(2), false), coalescer.post(feeds(3), false)]);
     expect(calls.map((c) => [c.kind, c.sent.length])).toEqual([['one', 1], ['many', 2]]);
+    await coalescer.post(feeds(4), true);
+    expect(calls.map((c) => c.move)).toEqual(['own', undefined, true]); // a private copy, or the caller's own arrays
   });
 
   test('flush sends what is waiting at once, and the later microtask sends nothing more', async () => {
