@@ -8,4 +8,4 @@ export function isBackend(value: unknown): value is Backend {
 }
 
 /** `'webgpu' | 'webnn' | 'wasm'`, for messages that say what was expected. */
-export const BACKEND_LIST = BACKENDS.map((b) => `'${b}'`).join(' | ');
+export const BACKEND_LIST = /* @__PURE__ */ BACKENDS.map((b) => `'${b}'`).join(' | ');

@@ -40,6 +40,7 @@ async function bench() {
     exportEvery,
     pipelineBeforeRecord,
     inferenceNs: await time(on, (i) => on.recordInference(models[i & 15]!, (i % 17) * 0.3)),
+    inferenceOneModelNs: await time(on, (i) => on.recordInference(models[0]!, (i % 17) * 0.3)),
     inferenceSampledNs: await time(sampled, (i) => sampled.recordInference(models[i & 15]!, (i % 17) * 0.3)),
     cacheNs: await time(on, (i) => on.recordCache(models[i & 15]!, (i & 3) !== 0)),
     offNs: await time(off, (i) => off.recordInference(models[i & 15]!, (i % 17) * 0.3)),

@@ -91,3 +91,10 @@ export function lost(items: readonly Item[], reason: string, signal: Signal): Dr
   if (records) out.push({ reason, signal, count: records });
   return out;
 }
+
+/** Adds a drop to a list of drops by reason and signal. */
+export function tally(list: Drop[], drop: Drop): void {
+  const same = list.find((d) => d.reason === drop.reason && d.signal === drop.signal);
+  if (same) same.count += drop.count;
+  else list.push({ ...drop });
+}

@@ -1,5 +1,5 @@
 // Losses, counted by reason and signal. Apart from batch.ts, which counts what lost items held, because the part of
-// telemetry a page loads up front (telemetry.ts) needs these and none of the encoding.
+// telemetry a page loads up front (telemetry.ts) needs lostInterval() and none of the encoding.
 import type { Signal } from './batch.js';
 import { DROPPED, SEP, type Interval } from './recorder.js';
 
@@ -8,13 +8,6 @@ export interface Drop {
   reason: string;
   signal: Signal;
   count: number;
-}
-
-/** Adds a drop to a list of drops by reason and signal. */
-export function tally(list: Drop[], drop: Drop): void {
-  const same = list.find((d) => d.reason === drop.reason && d.signal === drop.signal);
-  if (same) same.count += drop.count;
-  else list.push({ ...drop });
 }
 
 /** What losing a whole collected interval loses: its records by signal, and the drops its dropped counter carried. */

@@ -1,8 +1,11 @@
 // Monitoring's metrics, recorded through the runtime's telemetry: kept apart from telemetry.ts so that a page that
 // monitors nothing does not load them.
 import { redactId } from './redact.js';
-import { DRIFT_ALERTS, DRIFT_SCORE, FEATURE_BINS, OUTCOME_ERROR, OUTCOMES, SEP } from './recorder.js';
+import { DRIFT_ALERTS, DRIFT_SCORE, FEATURE_BINS, OUTCOME_ERROR, OUTCOMES, SEP, type Recorder } from './recorder.js';
 import type { ModelRef, Telemetry } from './telemetry.js';
+
+/** |predicted − actual| of a regressor's outcomes, in the model's own units. */
+export const ERROR_BOUNDS = [0.001, 0.01, 0.1, 1, 10, 100, 1000];
 
 type Model = Omit<ModelRef, 'backend'>;
 
@@ -30,7 +33,7 @@ export function recordDrift(telemetry: Telemetry, model: Model, features: readon
       if (Number.isFinite(f.score)) recorder.add(DRIFT_SCORE, m + SEP + name + SEP + f.kind, f.score, true);
       if (f.drift) recorder.add(DRIFT_ALERTS, m + SEP + name, 1);
       // Classes c get bounds c + 0.5, so bucket c counts class c.
-      recorder.merge(FEATURE_BINS, m + SEP + name, f.edges ?? Array.from({ length: f.counts.length - 1 }, (_, c) => c + 0.5), f.counts);
+      mergeBins(recorder, m + SEP + name, f.edges ?? Array.from({ length: f.counts.length - 1 }, (_, c) => c + 0.5), f.counts);
     }
   });
 }
@@ -39,6 +42,18 @@ export function recordDrift(telemetry: Telemetry, model: Model, features: readon
 export function recordOutcome(telemetry: Telemetry, model: Model, outcome: OutcomeResult, absError?: number): void {
   telemetry.withRecorder(model, (recorder, m) => {
     recorder.add(OUTCOMES, m + SEP + outcome, 1);
-    if (absError !== undefined && Number.isFinite(absError)) recorder.observe(OUTCOME_ERROR, m, absError, 1);
+    if (absError !== undefined && Number.isFinite(absError)) recorder.observe(OUTCOME_ERROR, m, absError, 1, ERROR_BOUNDS);
   });
+}
+
+/**
+ * Adds a window's pre-binned counts (`counts.length === bounds.length + 1`) to a feature's histogram, whose series
+ * takes the bounds of its first window. Another profile's bins under the same names (or in the overflow series)
+ * are counted as lost, not mixed in.
+ */
+export function mergeBins(recorder: Recorder, key: string, bounds: readonly number[], counts: ArrayLike<number>): void {
+  const s = recorder.series(FEATURE_BINS, key, bounds);
+  if (s.bounds !== bounds && s.bounds!.join() !== bounds.join()) return recorder.drop({ reason: 'bounds-mismatch', signal: 'metrics', count: 1 });
+  for (let i = 0; i < counts.length && i < s.buckets!.length; i++) s.buckets![i]! += counts[i]!;
+  s.records++;
 }

@@ -1,5 +1,5 @@
 // The `telemetry` option of createRuntime(): where aggregated metrics and error logs go, and how they are batched.
-import { EdgeInferError, shown } from '../errors.js';
+import { EdgeInferError, shown, type ErrorCode } from '../errors.js';
 
 /** One OTLP/HTTP request as a custom exporter receives it. */
 export interface TelemetryRequest {
@@ -142,60 +142,63 @@ const RANGES = {
 
 type Ranged = { -readonly [K in keyof typeof RANGES]: number };
 
-/** `undefined` when telemetry is off: no endpoint and no exporter. */
+/** `undefined` when telemetry is off: no endpoint and no exporter. Every option is checked here, when telemetry is made. */
 export function resolveTelemetryOptions(options: unknown, base?: string): ResolvedTelemetryOptions | undefined {
   if (options === undefined) return undefined;
   const o = object(options, 'telemetry') as TelemetryOptions & Record<string, unknown>;
   const d = TELEMETRY_DEFAULTS;
-  need(o.exporter === undefined || typeof o.exporter === 'function', 'exporter', 'a function', o.exporter);
-  let endpoint: string | undefined;
-  if (o.endpoint !== undefined) {
-    need(typeof o.endpoint === 'string' && URL.canParse(o.endpoint, base), 'endpoint', 'a URL', o.endpoint);
-    endpoint = new URL(o.endpoint, base).href.replace(/\/+$/, '');
-  }
-  if (!endpoint && !o.exporter) return undefined;
-  const headers = object(o.headers ?? {}, 'headers') as Record<string, string>;
-  need(Object.values(headers).every((v) => typeof v === 'string'), 'headers', 'names mapped to strings', headers);
-  const resource: Record<string, string | number | boolean> = { 'service.name': text(o.serviceName ?? d.serviceName, 'serviceName') };
+  const { exporter, endpoint } = o;
+  valid(exporter === undefined || typeof exporter === 'function', 'exporter', 'a function', exporter);
+  valid(endpoint === undefined || (typeof endpoint === 'string' && URL.canParse(endpoint, base)), 'endpoint', 'a URL', endpoint);
+  if (endpoint === undefined && !exporter) return undefined;
+  const resource = { 'service.name': text(o.serviceName ?? d.serviceName, 'serviceName') } as Record<string, string | number | boolean>;
   if (o.serviceVersion !== undefined) resource['service.version'] = text(o.serviceVersion, 'serviceVersion');
-  for (const [key, value] of Object.entries(object(o.resourceAttributes ?? {}, 'resourceAttributes'))) {
-    need(value !== '' && ['string', 'number', 'boolean'].includes(typeof value), `resourceAttributes.${key}`, 'a non-empty string, a number or a boolean', value);
-    resource[key] = value as string | number | boolean;
-  }
   const ranged = {} as Ranged;
   for (const [key, [min, max]] of Object.entries(RANGES) as [keyof Ranged, readonly [number, number]][]) ranged[key] = int(o[key] ?? d[key], key, min, max);
   const outbox = o.outbox === false ? false : (object(o.outbox ?? {}, 'outbox') as { maxBatches?: number; dbName?: string });
   const sampleRate = o.sampleRate ?? d.sampleRate;
-  need(typeof sampleRate === 'number' && sampleRate > 0 && sampleRate <= 1, 'sampleRate', 'a number in (0, 1]', sampleRate);
+  valid(typeof sampleRate === 'number' && sampleRate > 0 && sampleRate <= 1, 'sampleRate', 'a number in (0, 1]', sampleRate);
   return Object.freeze({
-    endpoint,
-    exporter: o.exporter,
-    headers: Object.freeze({ ...headers }),
-    resource: Object.freeze(resource),
+    endpoint: endpoint === undefined ? undefined : new URL(endpoint, base).href.replace(/\/+$/, ''),
+    exporter,
+    headers: entries<string>(o.headers, 'headers', (v) => typeof v === 'string', 'a string'),
+    resource: Object.assign(resource, entries<string | number | boolean>(o.resourceAttributes, 'resourceAttributes', (v) => v !== '' && ['string', 'number', 'boolean'].includes(typeof v), 'a non-empty string, a number or a boolean')),
     ...ranged,
-    outbox: outbox && Object.freeze({
+    outbox: outbox && {
       maxBatches: int(outbox.maxBatches ?? d.outbox.maxBatches, 'outbox.maxBatches', 1, 100_000),
       dbName: text(outbox.dbName ?? d.outbox.dbName, 'outbox.dbName'),
-    }),
+    },
     sampleRate,
   });
 }
 
-function need(ok: boolean, name: string, expected: string, value: unknown): void {
-  if (!ok) throw new EdgeInferError('options-invalid', `telemetry.${name} must be ${expected}, got ${shown(value)}`);
+/** Throws `code` (telemetry-invalid unless told) with a message that says what was expected and what came. */
+export function need(ok: boolean, expected: string, value: unknown, code: ErrorCode = 'telemetry-invalid'): void {
+  if (!ok) throw new EdgeInferError(code, `expected ${expected}, got ${shown(value)}`);
+}
+
+function valid(ok: boolean, name: string, expected: string, value: unknown): void {
+  need(ok, `telemetry.${name} to be ${expected}`, value, 'options-invalid');
 }
 
 function object(value: unknown, name: string): object {
-  need(typeof value === 'object' && value !== null && !Array.isArray(value), name, 'an object', value);
+  valid(typeof value === 'object' && value !== null && !Array.isArray(value), name, 'an object', value);
   return value as object;
 }
 
+/** A copy of an object option (`{}` when undefined) whose every value passes `ok`. */
+function entries<V>(value: unknown, name: string, ok: (v: unknown) => boolean, expected: string): Record<string, V> {
+  const out = { ...object(value ?? {}, name) } as Record<string, V>;
+  for (const key in out) valid(ok(out[key]), `${name}.${key}`, expected, out[key]);
+  return out;
+}
+
 function text(value: unknown, name: string): string {
-  need(typeof value === 'string' && value !== '', name, 'a non-empty string', value);
+  valid(typeof value === 'string' && value !== '', name, 'a non-empty string', value);
   return value as string;
 }
 
 function int(value: unknown, name: string, min: number, max: number): number {
-  need(Number.isInteger(value) && (value as number) >= min && (value as number) <= max, name, `an integer from ${min} to ${max}`, value);
+  valid(Number.isInteger(value) && (value as number) >= min && (value as number) <= max, name, `an integer from ${min} to ${max}`, value);
   return value as number;
 }

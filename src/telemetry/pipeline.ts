@@ -1,35 +1,34 @@
 // The export half of telemetry: what happens to records once they leave the recorder. Encoding as OTLP/HTTP JSON,
 // packing into batches, sending, retries and the IndexedDB outbox. telemetry.ts loads this module with import() at
 // the first record (or the first export), so a page pays up front only for recording.
-import { lost, pack, type Batch } from './batch.js';
-import { tally, type Drop } from './drops.js';
+import { lost, pack, tally, type Batch } from './batch.js';
+import type { Drop } from './drops.js';
 import { encode } from './encode.js';
 import { createExporter, type Scheduler } from './exporter.js';
 import { attributes } from './json.js';
 import type { ResolvedTelemetryOptions } from './options.js';
 import { idbOutbox } from './outbox-store.js';
-import type { Recorder } from './recorder.js';
+import { SEP, type LogRecord, type Recorder } from './recorder.js';
 import { exporterSender, fetchSender } from './send.js';
 import type { TelemetryDeps } from './telemetry.js';
 import { SDK_VERSION } from './version.js';
 
 /** What the facade (telemetry.ts) hands over; `fetch` and `store` as in TelemetryDeps. */
-export interface PipelineContext extends Pick<TelemetryDeps, 'fetch' | 'store'> {
+export interface PipelineContext extends Pick<TelemetryDeps, 'fetch' | 'store' | 'window' | 'document' | 'navigator'> {
   resolved: ResolvedTelemetryOptions;
   recorder: Recorder;
   scheduler: Scheduler;
   now(): number;
   random(): number;
   session: string;
-  /** Receives `pagehide` and `online`; `document` receives `visibilitychange`. */
-  window: EventTarget | undefined;
-  document: (EventTarget & { readonly visibilityState?: string }) | undefined;
   /** Where losses go once no batch can carry them (after dispose's last collect). */
   unreported: Drop[];
 }
 
 /** The facade's calls, as telemetry.ts documents them; flush() does nothing once dispose() has begun. */
 export interface Pipeline {
+  /** The recorder grew by a series (its key, and whether it is a histogram) or a log record. */
+  grew(grown: string | LogRecord, histogram?: boolean): void;
   flush(): Promise<void>;
   dispose(): Promise<void>;
   readonly state: { queued: number; down: boolean };
@@ -56,10 +55,43 @@ export function createPipeline(c: PipelineContext): Pipeline {
     { send, store, scheduler: c.scheduler, now, random: c.random, session: c.session, onDrop },
   );
   const detach: (() => void)[] = [];
+  const nav = c.navigator ?? (globalThis.navigator as PipelineContext['navigator']);
+  const machine = [nav?.hardwareConcurrency, nav?.deviceMemory];
+
+  // About the size of the encoding of what the recorder holds, of its series and of its log records (they go in
+  // separate requests): when either nears maxBatchBytes, an export starts at once. What was recorded before this
+  // pipeline was made (during its import) is not counted: that only delays such an export, never breaks a limit.
+  let bytes = 0;
+  let logBytes = 0;
+  let full = false;
+
+  function grew(grown: string | LogRecord, histogram?: boolean) {
+    if (typeof grown === 'string') {
+      // An attribute costs about 50 bytes and its value.
+      bytes += grown.length + 50 * grown.split(SEP).length + (histogram ? 330 : 110);
+    } else {
+      // An error's message (at most 500 once redacted), details and model; the device.
+      const message = 'error' in grown ? (grown.error as { message?: unknown } | null)?.message : '';
+      logBytes += 400 + (typeof message === 'string' ? Math.min(message.length, 500) : 100);
+    }
+    if (Math.max(bytes, logBytes) > resolved.maxBatchBytes && !full && !closed) {
+      full = true;
+      c.scheduler.setTimeout(() => void flush(), 0);
+    }
+  }
+
+  async function flush() {
+    if (closed) return;
+    take();
+    await exporter.settle();
+  }
 
   /** Everything recorded since the last collect, in batches; items too big for any are dropped. */
   function batches(): Batch[] {
-    const { metrics, logs } = encode(recorder.collect(now()));
+    bytes = logBytes = 0;
+    full = false;
+    const { metrics, logs, lost: unencoded } = encode(recorder.collect(now()), machine);
+    onDrop(unencoded);
     const out: Batch[] = [];
     for (const [signal, items] of [['metrics', metrics], ['logs', logs]] as const) {
       const { batches, oversize } = pack(signal, resource, items, resolved.maxBatchBytes);
@@ -92,18 +124,16 @@ export function createPipeline(c: PipelineContext): Pipeline {
   // Listening starts when the pipeline is made: at the first record, or the first export. A page hidden before that
   // (while pipeline.ts was loading) is hidden now; in a microtask, because the first record, which may be what made
   // the pipeline, is not finished yet.
-  const doc = c.document;
+  const doc = c.document ?? globalThis.document;
+  const win = c.window ?? globalThis;
   listen(doc, 'visibilitychange', () => (doc?.visibilityState === 'hidden' ? hide() : wake()));
-  listen(c.window, 'pagehide', hide);
-  listen(c.window, 'online', wake);
+  listen(win, 'pagehide', hide);
+  listen(win, 'online', wake);
   if (doc?.visibilityState === 'hidden') queueMicrotask(hide);
 
   return {
-    async flush() {
-      if (closed) return;
-      take();
-      await exporter.settle();
-    },
+    grew,
+    flush,
     dispose() {
       return (closing ??= (async () => {
         closed = true;

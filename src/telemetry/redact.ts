@@ -47,9 +47,3 @@ export function redactMessage(text: string, max: number): string {
   t = redactUrls(t).replace(/\d+/g, '#');
   return t.length > max ? t.slice(0, max) : t;
 }
-
-/** An error's `code` when it looks like one (`'input-shape'`), else `'unknown'`. */
-export function errorCode(error: unknown): string {
-  const code = (error as { code?: unknown } | null | undefined)?.code;
-  return typeof code === 'string' && /^[a-z][a-z0-9-]{0,47}$/.test(code) ? code : 'unknown';
-}

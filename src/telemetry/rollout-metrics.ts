@@ -1,8 +1,12 @@
 // Rollout metrics, recorded through the runtime's telemetry: device rollbacks and shadow runs. Kept apart from
 // telemetry.ts, like monitor-metrics.ts, so that a page without rollouts does not load them.
-import { errorCode, redactId } from './redact.js';
-import { ROLLBACKS, SEP, SHADOW_DIFF, SHADOW_DURATION, SHADOW_RUNS } from './recorder.js';
-import { need, type ModelRef, type Telemetry } from './telemetry.js';
+import { redactId } from './redact.js';
+import { errorCode, INFERENCE_BOUNDS, ROLLBACKS, SEP, SHADOW_DIFF, SHADOW_DURATION, SHADOW_RUNS } from './recorder.js';
+import { need } from './options.js';
+import type { ModelRef, Telemetry } from './telemetry.js';
+
+/** Largest |shadow − served| of a run: from float rounding (1e-6) to outputs that have nothing in common (10). */
+export const DIFF_BOUNDS = [0.000001, 0.00001, 0.0001, 0.001, 0.01, 0.1, 1, 10];
 
 type Model = Omit<ModelRef, 'backend'>;
 
@@ -38,8 +42,8 @@ export function recordShadow(telemetry: Telemetry, model: Model, point: { versio
     const s = m + SEP + redactId(p!.version!);
     const result = agree === undefined ? 'error' : agree ? 'agree' : 'disagree';
     recorder.add(SHADOW_RUNS, s + SEP + result + SEP + (agree === undefined ? errorCode({ code: error }) : ''), 1);
-    if (ms !== undefined) recorder.observe(SHADOW_DURATION, s, ms / 1000, 1);
-    if (maxAbsDiff !== undefined && Number.isFinite(maxAbsDiff)) recorder.observe(SHADOW_DIFF, s, maxAbsDiff, 1);
+    if (ms !== undefined) recorder.observe(SHADOW_DURATION, s, ms / 1000, 1, INFERENCE_BOUNDS);
+    if (maxAbsDiff !== undefined && Number.isFinite(maxAbsDiff)) recorder.observe(SHADOW_DIFF, s, maxAbsDiff, 1, DIFF_BOUNDS);
   });
 }
 

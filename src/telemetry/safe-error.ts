@@ -1,7 +1,8 @@
 // What of an error may leave the page: its code, its message redacted, and only known, harmless `details` fields.
 // Apart from redact.ts because only exports need it (an error is recorded as it is and made safe when encoded).
 import type { AttributeValue } from './json.js';
-import { errorCode, redactId, redactMessage, redactUrls } from './redact.js';
+import { errorCode } from './recorder.js';
+import { redactId, redactMessage, redactUrls } from './redact.js';
 
 type Kind = 'id' | 'name' | 'number' | 'boolean';
 

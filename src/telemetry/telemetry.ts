@@ -3,21 +3,24 @@
 // Everything an export needs (encoding, batches, sending, retries, the outbox, the page-hide listeners) is in
 // pipeline.ts, imported at the first record rather than at the first export: a page that hides or closes is no time
 // to start fetching a module, while a keepalive request sent from its pagehide handler still leaves.
-import { EdgeInferError, shown } from '../errors.js';
+// Ids, versions and reasons are held raw (bounded) until an export redacts them (encode.ts): nothing leaves the page
+// or reaches the outbox unredacted, and a page that records needs none of the redaction code up front.
+import { BACKENDS, type Backend } from '../backends.js';
+import { shown } from '../errors.js';
 import { randomHex128 } from '../random.js';
-import { lostInterval, tally, type Drop } from './drops.js';
+import { lostInterval, type Drop } from './drops.js';
 import type { Scheduler } from './exporter.js';
-import { resolveTelemetryOptions, type TelemetryOptions } from './options.js';
+import { need, resolveTelemetryOptions, type TelemetryOptions } from './options.js';
 import type { OutboxStore } from './outbox-store.js';
 import type { Pipeline } from './pipeline.js';
-import { CACHE, createRecorder, DOWNLOAD, ERRORS, FALLBACKS, INFERENCE, LOAD, SEP, type Recorder } from './recorder.js';
-import { errorCode, redactId, redactMessage } from './redact.js';
-import { BACKEND_LIST, isBackend, type Backend } from '../backends.js';
+import { CACHE, createRecorder, DOWNLOAD, errorCode, ERRORS, FALLBACKS, INFERENCE, INFERENCE_BOUNDS, LOAD, LOAD_BOUNDS, SEP, type Recorder } from './recorder.js';
 
 export type PipelineModule = typeof import('./pipeline.js');
 
 /** pipeline.ts once this page imported it: later telemetries make their pipeline at once. */
 let loaded: PipelineModule | undefined;
+
+const load = () => import('./pipeline.js').then((m) => (loaded = m));
 
 /** How long dispose() waits for pipeline.ts to load before it counts what was recorded as lost. */
 const LOAD_WAIT_MS = 1000;
@@ -61,6 +64,7 @@ export interface TelemetryDeps {
   window?: EventTarget;
   /** Receives `visibilitychange`. @defaultValue `globalThis.document` */
   document?: EventTarget & { readonly visibilityState?: string };
+  /** Read when a device record is exported. @defaultValue `globalThis.navigator` */
   navigator?: { readonly hardwareConcurrency?: number; readonly deviceMemory?: number };
   sessionId?: string;
   /** Resolves a relative `endpoint`. @defaultValue `document.baseURI` */
@@ -124,119 +128,100 @@ export interface Telemetry {
 export function createTelemetry(options: TelemetryOptions | undefined, deps: TelemetryDeps = {}): Telemetry {
   const g = globalThis as unknown as Window & typeof globalThis;
   const resolved = resolveTelemetryOptions(options, deps.baseUrl ?? g.document?.baseURI);
-  const now = deps.now ?? Date.now;
-  const random = deps.random ?? Math.random;
-  const scheduler: Scheduler = deps.scheduler ?? { setTimeout: (f, ms) => setTimeout(f, ms), clearTimeout: (h) => clearTimeout(h as number) };
+  const { now = Date.now, random = Math.random, scheduler = g as Scheduler } = deps;
   const sessionId = resolved ? deps.sessionId ?? randomHex128() : '';
   // Whether an outbox may hold batches (from an earlier session, too): then an export has work with nothing recorded.
   const outbox = deps.store !== undefined ? deps.store !== null : !!resolved?.outbox && typeof indexedDB !== 'undefined';
-  const rec = resolved && createRecorder(resolved, now(), () => scheduler.setTimeout(() => void flush(), 0), () => {
-    if (!asked) (asked = true), void ready(); // the first record starts the import of pipeline.ts
+  const rec = resolved && createRecorder(resolved, now(), (grown, histogram) => {
+    if (pipe) pipe.grew(grown, histogram);
+    else if (!asked) (asked = true), void start(); // the first record starts the import of pipeline.ts
   });
   let recorder = rec; // undefined once dispose() has begun: later record calls are ignored
   // The export half (pipeline.ts): made when the import that the first record starts is done, or at the first export
   // that has something to do. A failed import is tried again by the next export.
   let pipe: Pipeline | undefined;
-  let starting: Promise<Pipeline> | undefined;
+  let starting: Promise<Pipeline | undefined> | undefined;
   let asked = false;
   const unreported: Drop[] = [];
   let device = '';
   let interval: unknown;
 
-  function start(): Promise<Pipeline> {
+  /** The pipeline, or undefined when pipeline.ts could not be loaded (the next export tries again). */
+  function start(): Promise<Pipeline | undefined> {
     const make = (m: PipelineModule) => {
-      const p = (pipe ??= m.createPipeline({ ...deps, resolved: resolved!, recorder: rec!, scheduler, now, random, session: sessionId, window: deps.window ?? g, document: deps.document ?? g.document, unreported }));
+      const p = (pipe ??= m.createPipeline({ ...deps, resolved: resolved!, recorder: rec!, scheduler, now, random, session: sessionId, unreported }));
       if (!recorder) void p.dispose(); // made after dispose() began, which waited for it or gave up on it
       return p;
     };
     const m = deps.loadPipeline ? undefined : loaded;
     if (m) return new Promise((resolve) => resolve(make(m))); // at once: a pagehide right after this record finds it
-    return (starting ??= (deps.loadPipeline ?? (() => import('./pipeline.js').then((mod) => (loaded = mod))))().then(make).catch((error: unknown) => {
-      starting = undefined; // the next export tries again
-      throw error;
-    }));
+    return (starting ??= (deps.loadPipeline ?? load)().then(make, () => (starting = undefined)));
   }
 
-  /** The pipeline, loaded if need be; undefined when nothing needs it yet, or it could not be loaded. */
-  async function ready(): Promise<Pipeline | undefined> {
-    return pipe ?? (recorder && (!recorder.empty || outbox) ? start().catch(() => undefined) : undefined);
-  }
-
+  /** Exports through the pipeline, loaded if need be: not when nothing was recorded and no outbox may hold batches. */
   async function flush() {
-    await (await ready())?.flush();
+    await (pipe ?? (recorder && (!recorder.empty || outbox) ? await start() : undefined))?.flush();
   }
 
-  if (resolved) {
-    const tick = () => {
-      interval = scheduler.setTimeout(tick, resolved.intervalMs);
-      void flush();
-    };
-    interval = scheduler.setTimeout(tick, resolved.intervalMs);
-  }
+  const tick = () => {
+    interval = scheduler.setTimeout(() => (tick(), void flush()), resolved!.intervalMs);
+  };
+  if (resolved) tick();
 
   return {
-    enabled: resolved !== undefined,
+    enabled: !!resolved,
     sessionId,
     recordInference(model, ms, status = 'ok') {
       check(model, true);
       duration(ms);
-      need(status === 'ok' || status === 'error', "status 'ok' | 'error'", status);
+      oneOf(status, 'status', STATUS);
       if (!recorder) return;
       const rate = resolved!.sampleRate;
       if (rate < 1 && random() >= rate) return;
-      recorder.observe(INFERENCE, key(model) + SEP + model.backend + SEP + status, ms / 1000, 1 / rate);
+      recorder.observe(INFERENCE, key(model) + SEP + model.backend + SEP + status, ms / 1000, 1 / rate, INFERENCE_BOUNDS);
     },
     recordLoad(model, ms, downloadBytes) {
       check(model, true);
       duration(ms);
-      need(['network', 'cache', 'bytes'].includes(model.source), "model.source 'network' | 'cache' | 'bytes'", model.source);
-      const bytes = downloadBytes ?? (model.source === 'network' ? model.bytes ?? 0 : 0);
+      const source = model.source;
+      oneOf(source, 'model.source', SOURCES);
+      const bytes = downloadBytes ?? (source === 'network' ? model.bytes ?? 0 : 0);
       need(Number.isSafeInteger(bytes) && bytes >= 0, 'downloadBytes, an integer >= 0', bytes);
       if (!recorder) return;
       const m = key(model);
-      recorder.observe(LOAD, m + SEP + model.backend + SEP + model.source, ms / 1000, 1);
-      if (model.source !== 'bytes') recorder.add(CACHE, m + SEP + 'weights' + SEP + (model.source === 'cache' ? 'hit' : 'miss'), 1);
+      recorder.observe(LOAD, m + SEP + model.backend + SEP + source, ms / 1000, 1, LOAD_BOUNDS);
+      if (source !== 'bytes') recorder.add(CACHE, m + SEP + 'weights' + SEP + (source === 'cache' ? 'hit' : 'miss'), 1);
       if (bytes > 0) recorder.add(DOWNLOAD, m, bytes);
     },
     recordCache(model, hit, cache = 'output') {
-      check(model, false);
-      need(typeof hit === 'boolean', 'hit, a boolean', hit);
-      need(cache === 'output' || cache === 'weights', "cache 'output' | 'weights'", cache);
+      check(model);
+      oneOf(hit, 'hit', BOOLEANS);
+      oneOf(cache, 'cache', CACHES);
       recorder?.add(CACHE, key(model) + SEP + cache + SEP + (hit ? 'hit' : 'miss'), 1);
     },
     recordError(error, model) {
-      if (model !== undefined) check(model, false);
+      if (model !== undefined) check(model);
       if (!recorder) return;
-      const id = model && redactId(model.id);
+      const id = model && bounded(model.id);
       recorder.add(ERRORS, errorCode(error) + SEP + (id ?? ''), 1);
       recorder.log({ time: now(), error, model: id, version: model?.version, arm: model?.assignment?.arm });
     },
     recordFallback(model, from, reason) {
       check(model, true);
-      need(isBackend(from), `from ${BACKEND_LIST}`, from);
+      oneOf(from, 'from', BACKENDS);
       need(typeof reason === 'string', 'reason, a string', reason);
-      recorder?.add(FALLBACKS, redactId(model.id) + SEP + from + SEP + model.backend + SEP + redactMessage(reason, 100), 1);
+      // Longer than encode.ts's redactMessage() reads, so that it cuts the reason the way it cuts any long text.
+      recorder?.add(FALLBACKS, bounded(model.id) + SEP + from + SEP + model.backend + SEP + reason.slice(0, 2001), 1);
     },
     withRecorder(model, write) {
-      check(model, false);
+      check(model);
       if (recorder) write(recorder, key(model));
     },
     setDevice(info) {
-      need(isBackend(info?.backend), `device { backend: ${BACKEND_LIST}, gpuVendor?, gpuArchitecture? }`, info);
-      if (!recorder) return;
-      const nav = deps.navigator ?? g.navigator;
-      const attrs = {
-        'event.name': 'edge_infer.device',
-        backend: info.backend,
-        'gpu.vendor': info.gpuVendor,
-        'gpu.architecture': info.gpuArchitecture,
-        'device.hardware_concurrency': nav?.hardwareConcurrency,
-        'device.memory_gb': (nav as { deviceMemory?: number } | undefined)?.deviceMemory,
-      };
-      const key = JSON.stringify(attrs);
-      if (key === device) return;
-      device = key;
-      recorder.log({ time: now(), device: attrs });
+      oneOf(info?.backend, 'device.backend', BACKENDS);
+      const values = [info.backend, info.gpuVendor, info.gpuArchitecture];
+      const same = JSON.stringify(values);
+      if (recorder && same !== device) (device = same), recorder.log({ time: now(), device: values });
     },
     flush,
     async dispose() {
@@ -244,58 +229,65 @@ export function createTelemetry(options: TelemetryOptions | undefined, deps: Tel
       scheduler.clearTimeout(interval);
       const empty = recorder.empty;
       recorder = undefined;
-      const p = pipe ?? (empty ? undefined : await within(start(), LOAD_WAIT_MS));
+      // pipeline.ts, waited for at most LOAD_WAIT_MS when something was recorded.
+      const p = pipe ?? (empty ? undefined : await new Promise<Pipeline | undefined>((resolve) => {
+        const t = scheduler.setTimeout(() => resolve(undefined), LOAD_WAIT_MS);
+        void start().then((made) => (scheduler.clearTimeout(t), resolve(made)));
+      }));
       if (p) return p.dispose();
       // pipeline.ts could not be loaded: what was recorded can only be told through stats().
-      lostInterval(rec!.collect(now()), 'disposed').forEach((d) => tally(unreported, d));
+      unreported.push(...lostInterval(rec!.collect(now()), 'disposed'));
     },
     stats() {
-      const held = recorder?.held;
-      const state = recorder && pipe?.state;
-      return { series: held?.series ?? 0, logs: held?.logs ?? 0, queued: state?.queued ?? 0, down: state?.down ?? false, unreported: unreported.map((d) => ({ ...d })) };
+      return { series: 0, logs: 0, ...recorder?.held, queued: 0, down: false, ...(recorder && pipe?.state), unreported: unreported.map((d) => ({ ...d })) };
     },
   };
-
-  /** `work`'s value, or undefined when it fails or takes longer than `ms`. */
-  function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
-    return new Promise((resolve) => {
-      const t = scheduler.setTimeout(() => resolve(undefined), ms);
-      const done = (value?: T) => (scheduler.clearTimeout(t), resolve(value));
-      work.then(done, () => done());
-    });
-  }
 }
 
 /**
- * The series key of a model: its redacted id, version and arm (`''` without an assignment). The last one is kept:
- * most runs are of the same model. The arm is part of the check, as a rollback changes it under the same id.
+ * The series key of a model: its id, version and arm (`''` without an assignment), raw and bounded. The last one is
+ * kept: most runs are of the same model. The arm is part of the check, as a rollback changes it under the same id.
  */
 function key(model: Omit<ModelRef, 'backend'>): string {
   const arm = model.assignment?.arm ?? '';
-  if (model.id !== last.id || model.version !== last.version || arm !== last.arm) {
-    last = { id: model.id, version: model.version, arm, key: redactId(model.id) + SEP + (model.version === undefined ? '' : redactId(model.version)) + SEP + arm };
+  if (model.id !== lastId || model.version !== lastVersion || arm !== lastArm) {
+    lastKey = bounded((lastId = model.id)) + SEP + bounded((lastVersion = model.version) ?? '') + SEP + (lastArm = arm);
   }
-  return last.key;
+  return lastKey;
 }
 
-let last: { id: string; version: string | undefined; arm: string; key: string } = { id: '', version: undefined, arm: '', key: SEP + SEP };
+let lastId = '';
+let lastVersion: string | undefined;
+let lastArm = '';
+let lastKey = SEP + SEP;
+
+/**
+ * An id or version as a series key holds it until an export redacts it. A very long one (a `data:` URL, say) is cut
+ * after a `/`, so that the cut never splits a URL's userinfo, which redaction would then no longer recognize.
+ */
+function bounded(text: string): string {
+  return text.length > 1000 ? text.slice(0, text.lastIndexOf('/', 999) + 1 || 1000) : text;
+}
 
 /** The arms of store/rollout.ts's `Assignment`: the only `model.arm` values, so no free text goes out in one. */
 const ARMS = ['stable', 'variant', 'pinned', 'rolled-back'];
-const ASSIGNMENT = `model.assignment { arm: '${ARMS.join("' | '")}' }`;
+const STATUS = ['ok', 'error'];
+const SOURCES = ['network', 'cache', 'bytes'];
+const CACHES = ['output', 'weights'];
+const BOOLEANS = [true, false];
 
-function check(model: unknown, backend: boolean) {
+function check(model: unknown, backend?: boolean) {
   const m = model as ModelRef | undefined;
   need(typeof m?.id === 'string' && (m.version === undefined || typeof m.version === 'string'), 'model { id: string, version?: string }', model);
   const a = m!.assignment;
-  if (a !== undefined) need(typeof a === 'object' && a !== null && ARMS.includes(a.arm), ASSIGNMENT, a);
-  if (backend) need(isBackend(m!.backend), `model.backend ${BACKEND_LIST}`, m!.backend);
+  if (a !== undefined) oneOf(a?.arm, 'model.assignment.arm', ARMS);
+  if (backend) oneOf(m!.backend, 'model.backend', BACKENDS);
 }
 
 function duration(ms: unknown) {
   need(typeof ms === 'number' && ms >= 0 && ms < Infinity, 'ms, a finite number >= 0', ms);
 }
 
-export function need(ok: boolean, expected: string, value: unknown): void {
-  if (!ok) throw new EdgeInferError('telemetry-invalid', `expected ${expected}, got ${shown(value)}`);
+function oneOf(value: unknown, name: string, list: readonly unknown[]) {
+  if (!list.includes(value)) need(false, `${name} ${list.map(shown).join(' | ')}`, value);
 }

@@ -4,7 +4,8 @@ import { expect, test } from 'vitest';
 import { pack, render } from '../../../src/telemetry/batch.js';
 import { encode } from '../../../src/telemetry/encode.js';
 import { attributes } from '../../../src/telemetry/json.js';
-import { createRecorder, DRIFT_ALERTS, DRIFT_SCORE, FEATURE_BINS, OUTCOME_ERROR, OUTCOMES, SEP } from '../../../src/telemetry/recorder.js';
+import { ERROR_BOUNDS, mergeBins } from '../../../src/telemetry/monitor-metrics.js';
+import { createRecorder, DRIFT_ALERTS, DRIFT_SCORE, OUTCOME_ERROR, OUTCOMES, SEP } from '../../../src/telemetry/recorder.js';
 import { summarize, type Received } from '../../../scripts/otlp-summary.js';
 
 const T0 = 1_760_000_000_000;
@@ -25,19 +26,19 @@ test('drift per model and feature: the latest score, alerts and the bins summed 
   const later = device('b', T0 + 10_000, (r) => {
     r.add(DRIFT_SCORE, key('digits', '1.0.0', '', 'pixels.mean', 'input'), 0.9, true);
     r.add(DRIFT_ALERTS, mean, 1);
-    r.merge(FEATURE_BINS, mean, [0.1, 0.2], [0, 5, 45]);
+    mergeBins(r, mean, [0.1, 0.2], [0, 5, 45]);
     for (let i = 0; i < 50; i++) r.add(OUTCOMES, key('digits', '1.0.0', '', i < 5 ? 'correct' : 'wrong'), 1);
   });
   const earlier = device('a', T0, (r) => {
     r.add(DRIFT_SCORE, key('digits', '1.0.0', '', 'pixels.mean', 'input'), 0.05, true);
     r.add(DRIFT_SCORE, key('digits', '1.0.0', '', 'probabilities.class', 'output'), 0.01, true);
-    r.merge(FEATURE_BINS, mean, [0.1, 0.2], [10, 30, 10]);
-    r.merge(FEATURE_BINS, key('digits', '1.0.0', '', 'probabilities.class'), [0.5, 1.5], [20, 20, 10]);
+    mergeBins(r, mean, [0.1, 0.2], [10, 30, 10]);
+    mergeBins(r, key('digits', '1.0.0', '', 'probabilities.class'), [0.5, 1.5], [20, 20, 10]);
     for (let i = 0; i < 50; i++) r.add(OUTCOMES, key('digits', '1.0.0', '', i < 40 ? 'correct' : 'wrong'), 1);
-    for (const e of [0.2, 0.4]) r.observe(OUTCOME_ERROR, key('forecast', '1.0.0', ''), e, 1), r.add(OUTCOMES, key('forecast', '1.0.0', '', 'joined'), 1);
+    for (const e of [0.2, 0.4]) r.observe(OUTCOME_ERROR, key('forecast', '1.0.0', ''), e, 1, ERROR_BOUNDS), r.add(OUTCOMES, key('forecast', '1.0.0', '', 'joined'), 1);
   });
   // Bins of another profile under the same names, with fewer rows: kept apart, not summed into the others.
-  const other = device('c', T0 + 5_000, (r) => r.merge(FEATURE_BINS, mean, [0.3], [3, 4]));
+  const other = device('c', T0 + 5_000, (r) => mergeBins(r, mean, [0.3], [3, 4]));
 
   const summary = summarize([...later, ...earlier, ...other]); // the later export arrives first: the score is still the latest
   expect(summary.drift).toHaveLength(2);

@@ -2,9 +2,9 @@
 // OTLP JSON the exporter sends.
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { total, type SeriesTotal } from '../../../scripts/otlp-summary.js';
-import { DIFF_BOUNDS, INFERENCE_BOUNDS } from '../../../src/telemetry/recorder.js';
+import { INFERENCE_BOUNDS } from '../../../src/telemetry/recorder.js';
 import { recordDrift, recordOutcome } from '../../../src/telemetry/monitor-metrics.js';
-import { recordRollback, recordShadow } from '../../../src/telemetry/rollout-metrics.js';
+import { DIFF_BOUNDS, recordRollback, recordShadow } from '../../../src/telemetry/rollout-metrics.js';
 import { createTelemetry } from '../../../src/telemetry/telemetry.js';
 import { codeOf as code } from '../code-of.js';
 import { decoded, model } from './helpers.js';

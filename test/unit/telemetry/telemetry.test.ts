@@ -168,6 +168,48 @@ describe('privacy', () => {
   });
 });
 
+describe('held raw, redacted when exported', () => {
+  test('ids that differ only in what redaction removes make one series; so do reasons that differ in digits', async () => {
+    const { telemetry, sent } = setup();
+    for (const sig of ['a', 'b', 'c']) {
+      const signed = { id: `https://cdn.example.com/m.onnx?sig=${sig}`, version: `v1#${sig}`, backend: 'wasm' as const };
+      telemetry.recordInference(signed, 1);
+      telemetry.recordFallback(signed, 'webgpu', `probe ${sig === 'a' ? 1 : 22} failed`);
+    }
+    telemetry.recordError(new EdgeInferError('inference-failed', 'x'), { id: 'm.onnx?token=SECRET' });
+    await telemetry.flush();
+    const s = decoded(sent);
+    expect(s.metrics['edge_infer.inference.duration']).toHaveLength(1);
+    expect(total(s, 'edge_infer.inference.duration', { 'model.id': 'https://cdn.example.com/m.onnx', 'model.version': 'v1' })).toBe(3);
+    expect(s.metrics['edge_infer.backend.fallbacks']).toHaveLength(1);
+    expect(total(s, 'edge_infer.backend.fallbacks', { reason: 'probe # failed' })).toBe(3);
+    expect(total(s, 'edge_infer.errors', { 'model.id': 'm.onnx' })).toBe(1);
+    expect(s.logs[0]!.attributes['model.id']).toBe('m.onnx');
+    expect(sent.map((r) => r.body).join()).not.toMatch(/sig=|SECRET|#[abc]/);
+  });
+
+  test('a very long id is cut where no URL userinfo can be split', async () => {
+    const { telemetry, sent } = setup();
+    const secret = 'S'.repeat(3000);
+    telemetry.recordInference({ id: `https://user:${secret}@cdn.example.com/m.onnx`, backend: 'wasm' }, 1);
+    telemetry.recordInference({ id: `https://cdn.example.com/${'d/'.repeat(1000)}m.onnx?sig=SECRET`, backend: 'wasm' }, 1);
+    telemetry.recordError('x', { id: `data:application/octet-stream;base64,${'QUJD/'.repeat(1000)}` });
+    await telemetry.flush();
+    const all = sent.map((r) => r.body).join();
+    expect(all).not.toMatch(/user|SSS|SECRET|QUJD/);
+    expect(total(decoded(sent), 'edge_infer.inference.duration')).toBe(2);
+  });
+
+  test('log records that near maxBatchBytes leave at once', async () => {
+    const { telemetry, sent, advance } = setup({ intervalMs: 3_600_000, maxBatchBytes: 4096 });
+    telemetry.recordInference(model, 1); // the pipeline is made at the first record
+    await advance(0);
+    for (let i = 0; i < 10; i++) telemetry.recordError(new EdgeInferError('inference-failed', 'x'.repeat(400)));
+    await advance(0);
+    expect(sent.some((r) => r.signal === 'logs')).toBe(true);
+  });
+});
+
 describe('validation', () => {
   const { telemetry } = setup();
   test.each([
