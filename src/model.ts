@@ -75,8 +75,9 @@ export interface ModelHost {
   /**
    * `lone`: no other run of the model is in flight, so a batching worker runs it at once when the session is idle.
    * `transfer`: move the caller's buffers (`true`), copy them (`false`), or the feeds are private copies (`'own'`).
+   * `quiet`: the SDK's own run (the warm-up): neither the drift monitor nor a rollout's guardrails or shadow see it.
    */
-  run(handle: number, feeds: Record<string, Tensor>, transfer: boolean | 'own', batching?: BatchPolicy, lone?: boolean): Promise<RunReply>;
+  run(handle: number, feeds: Record<string, Tensor>, transfer: boolean | 'own', batching?: BatchPolicy, lone?: boolean, quiet?: boolean): Promise<RunReply>;
   /** A private copy of the feeds, made without allocating where a returned buffer is free. */
   copy(feeds: Record<string, Tensor>): Record<string, Tensor>;
   /** Several runs in one message; `transfer` lists the buffers to move. */
@@ -303,9 +304,10 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
   }
 
   /**
-   * @internal One run through the whole path (validation, batching, the worker's run handling) before `load()`
-   * resolves, so the app's first call does not pay for cold code on either thread (6–31 ms against 1–3 ms warm,
-   * measured). Not cached, not recorded, not monitored; a model that rejects made-up inputs is simply not warmed.
+   * @internal One run through the path of a lone run (validation, the worker's batcher and run handling) before
+   * `load()` resolves, so the app's first call does not pay for cold code on either thread (6–31 ms against 1–3 ms
+   * warm, measured). Not cached, not recorded, not seen by the drift monitor or a rollout's guardrails and shadow; a
+   * model that rejects made-up inputs is simply not warmed.
    */
   async warm(feeds: Record<string, Tensor> | undefined): Promise<void> {
     const made = feeds ?? probeFeeds(this.inputs);
@@ -352,7 +354,10 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
     }
     const byName: Record<string, Tensor> = {};
     for (let i = 0; i < tensors.length; i++) setOwn(byName, this.inputs[i]!.name, tensors[i]!);
-    const sent = this.coalescer ? this.coalescer.post(byName, move) : this.host.run(this.handle, byName, move);
+    // The warm-up goes straight to the worker as a lone run, quiet: the worker's monitor and guardrails skip it.
+    const sent = warm
+      ? this.host.run(this.handle, byName, move, this.serving.batching || undefined, true, true)
+      : this.coalescer ? this.coalescer.post(byName, move) : this.host.run(this.handle, byName, move);
     return (timeoutMs === undefined ? sent : this.deadline(sent, timeoutMs)).then((reply) => {
       if (pending && !this.disposed) cache?.store(pending, reply.outputs);
       const result = { outputs: reply.outputs as TypedOutputs<O>, backend: this.backend, inferenceMs: reply.inferenceMs, fromCache: false, batchSize: reply.batchSize ?? 1 };

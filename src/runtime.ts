@@ -119,8 +119,7 @@ export class Runtime {
     const model = (made = new Model<I, O>(request.id, reply, id, this.host, { context: this.serving, options: serving }, watch));
     if (reply.assignment) client.runs.rollouts.set(reply.handle, (event) => model.rolloutEvent(event));
     if (replicated) await this.workers.replicate(id, request.id, again, options.onProgress);
-    // The worker's tap would count a warm-up run as a monitored row.
-    if (request.warmup && !watch) await model.warm(request.probe.feeds);
+    if (request.warmup) await model.warm(request.probe.feeds);
     reportLoad(this.telemetry, model, reply.gpu);
     return model;
   }

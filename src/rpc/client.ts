@@ -71,10 +71,10 @@ export class WorkerClient {
    * A run, straight on the run channel: no promise or bookkeeping of its own. The RunPort holds what waits, rejects
    * it when the worker crashes (`stop` closes it) and counts it for the liveness ping.
    */
-  run(handle: number, feeds: Record<string, Tensor>, batching: BatchPolicy | undefined, lone: boolean, move: boolean | 'own'): Promise<RunReply> {
+  run(handle: number, feeds: Record<string, Tensor>, batching: BatchPolicy | undefined, lone: boolean, move: boolean | 'own', quiet = false): Promise<RunReply> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.watchdog === undefined) this.watch();
-    return this.runs.run(handle, feeds, batching, lone, move);
+    return this.runs.run(handle, feeds, batching, lone, move, quiet);
   }
 
   /** Several runs in one message (see `run`); `transfer` lists the buffers to move. */

@@ -10,8 +10,8 @@ import { ownBuffers, wholeBuffers, type Tensor } from '../tensor.js';
 import type { BatchPolicy, RolloutEvent, RunOutcome, RunReply, WindowEvent } from './protocol.js';
 
 type Feeds = Record<string, Tensor>;
-/** [id, model handle, feeds (or a list, for many), many, batching, lone] */
-type Request = [number, number, Feeds | Feeds[], boolean, BatchPolicy | undefined, boolean];
+/** [id, model handle, feeds (or a list, for many), many, batching, lone, quiet (no tap sees it)] */
+type Request = [number, number, Feeds | Feeds[], boolean, BatchPolicy | undefined, boolean, boolean?];
 /** [id, reply] or [id, undefined, error], then the request's input buffers, handed back; id 0 carries an event */
 type Answer = [number, RunReply | RunOutcome[] | undefined, SerializedError | undefined, ArrayBuffer[], (WindowEvent | RolloutEvent)?];
 
@@ -64,12 +64,15 @@ export class RunPort {
 
   /**
    * Unless `move` is set, the inputs are copied (into returned buffers when there are some), so the caller keeps its
-   * arrays. `move: 'own'`: the feeds are the SDK's private copies already (moved, small ones cloned).
+   * arrays. `move: 'own'`: the feeds are the SDK's private copies already (moved, small ones cloned). `quiet`: the
+   * SDK's own run, which the worker's taps (monitor, guardrails, shadow) do not see.
    */
-  run(handle: number, feeds: Feeds, batching: BatchPolicy | undefined, lone: boolean, move: boolean | 'own'): Promise<RunReply> {
-    if (move === true) return this.send([0, handle, feeds, false, batching, lone], wholeBuffers(Object.values(feeds)));
-    const sent = move === 'own' ? feeds : this.pool.copyFeeds(feeds);
-    return this.send([0, handle, sent, false, batching, lone], ownBuffers(sent));
+  run(handle: number, feeds: Feeds, batching: BatchPolicy | undefined, lone: boolean, move: boolean | 'own', quiet = false): Promise<RunReply> {
+    const request: Request = [0, handle, feeds, false, batching, lone];
+    if (quiet) request.push(true);
+    if (move === true) return this.send(request, wholeBuffers(Object.values(feeds)));
+    const sent = (request[2] = move === 'own' ? feeds : this.pool.copyFeeds(feeds));
+    return this.send(request, ownBuffers(sent));
   }
 
   runMany(handle: number, requests: Feeds[], batching: BatchPolicy | undefined, transfer: Transferable[]): Promise<RunOutcome[]> {
@@ -144,7 +147,7 @@ export function serveRuns(port: Endpoint, server: RunServer): void {
     }
     done.then(
       (reply) => {
-        const tap = server.tapOf?.(handle);
+        const tap = request[6] ? undefined : server.tapOf?.(handle);
         if (tap) {
           if (!many) tap.capture(feeds as Feeds, (reply as RunReply).outputs, (reply as RunReply).inferenceMs);
           else (reply as RunOutcome[]).forEach((o, i) => ('reply' in o ? tap.capture((feeds as Feeds[])[i]!, o.reply.outputs, o.reply.inferenceMs) : tap.fail()));
@@ -163,7 +166,7 @@ export function serveRuns(port: Endpoint, server: RunServer): void {
         tap?.drain();
       },
       (error: unknown) => {
-        const tap = server.tapOf?.(handle);
+        const tap = request[6] ? undefined : server.tapOf?.(handle);
         tap?.fail();
         port.postMessage([id, undefined, toEdgeInferError(error, 'inference-failed', 'run failed').toJSON(), inputs] satisfies Answer, inputs);
         tap?.drain();

@@ -36,9 +36,9 @@ export class Workers {
     }));
     this.host = {
       // Runs skip client.call(): the run channel tracks them itself (rejected on a crash, counted for the ping).
-      run: (id, feeds, move, batching, lone = false) => {
+      run: (id, feeds, move, batching, lone = false, quiet = false) => {
         const replica = this.pick(id);
-        return pool.track(replica.lane, replica.lane.client!.run(replica.handle, feeds, batching, lone, move));
+        return pool.track(replica.lane, replica.lane.client!.run(replica.handle, feeds, batching, lone, move, quiet));
       },
       runMany: (id, requests, moved, batching) => {
         const replica = this.pick(id);
