@@ -3,7 +3,7 @@
 // taken per round (adjacent pages) and their median printed. BENCH_CASES / BENCH_MODES pick some (all by default).
 import { loadavg } from 'node:os';
 
-const MODES = (process.env.BENCH_MODES ?? 'sdk,sdk-unbatched,raw-worker,raw-main,ort-proxy').split(',');
+const MODES = (process.env.BENCH_MODES ?? 'sdk,sdk-unbatched,sdk-moved,raw-worker,raw-main,ort-proxy').split(',');
 const CASES = (process.env.BENCH_CASES ?? 'digits,tiny').split(',');
 const CALLS = Number(process.env.BENCH_CALLS ?? 1000);
 const REPS = Number(process.env.BENCH_REPS ?? 5);

@@ -1,4 +1,4 @@
-// One bench mode per page load (?mode=sdk|sdk-unbatched|raw-worker|raw-main|ort-proxy&case=digits&calls=1000), because
+// One bench mode per page load (?mode=sdk|sdk-unbatched|sdk-moved|raw-worker|raw-main|ort-proxy&case=digits&calls=1000), because
 // onnxruntime-web's proxy setting is global and fixed at its first session.
 import * as ort from 'onnxruntime-web/wasm'; // the build the SDK runs WASM models in
 import { createRuntime } from '../../src/index.js';
@@ -15,12 +15,14 @@ page.benchCalls = 0;
 /** Counts calls, so bench/profile-runtime.mjs can tell time per call (not for raw-worker, whose calls stay in its worker). */
 const counted = (fn: () => Promise<unknown>) => () => (page.benchCalls++, fn());
 
-async function sdk(batching: boolean): Promise<number[]> {
+async function sdk(batching: boolean, moved = false): Promise<number[]> {
   // The same input every call: with the output cache on, this would time cache hits.
   const runtime = createRuntime({ backends: ['wasm'], wasmPaths, cache: false, ...(batching ? {} : { batching: false }) });
   const model = await runtime.load({ url: c.url, id: c.id });
-  const feeds = c.feeds();
-  const samples = await timeCalls(counted(() => model.run(feeds)), calls);
+  // `moved`: as the proxy runs, every call moves its own fresh arrays, made before timing.
+  const pool = Array.from({ length: moved ? calls + WARMUP : 1 }, () => c.feeds());
+  let next = 0;
+  const samples = await timeCalls(counted(() => (moved ? model.run(pool[next++]!, { transfer: true }) : model.run(pool[0]!))), calls);
   await runtime.dispose();
   return samples;
 }
@@ -50,6 +52,7 @@ async function onPage(proxy: boolean): Promise<number[]> {
 const modes: Record<string, () => Promise<number[]>> = {
   sdk: () => sdk(true),
   'sdk-unbatched': () => sdk(false),
+  'sdk-moved': () => sdk(true, true),
   'raw-worker': rawWorker,
   'raw-main': () => onPage(false),
   'ort-proxy': () => onPage(true),
