@@ -76,11 +76,14 @@ describe.each(['wasm', 'webgpu'] as const)('bundled models on %s', (backend) => 
   test('vad: runs frame by frame with state carried and tells speech from silence on the recorded clip', async () => {
     const model = await runtime.load({ url: MODELS.vad, id: 'vad' });
     const ref = await json<VadReference>('/models/vad/reference.json');
+    // On the software WebGPU adapter a frame takes ~80 ms after ~15 s of set-up: there the first 40 frames (state carried) show the
+    // pass-through; the whole clip's reference check runs on WASM.
+    const frames = backend === 'webgpu' ? 40 : Infinity;
     const probabilities = await runClip(ref, async (feeds) => {
       const out = await model.run(feeds);
       return [out.outputs.output!.data[0] as number, out.outputs.stateN!.data as Float32Array];
-    });
-    expect(probabilities).toHaveLength(ref.probabilities.length);
+    }, frames);
+    expect(probabilities).toHaveLength(Math.min(frames, ref.probabilities.length));
     if (backend === 'webgpu') {
       // Known defect: onnxruntime-web's WebGPU EP (on SwiftShader here) computes this graph wrongly even for one
       // frame from a zero state, with ORT called directly too. What the SDK must guarantee is that it passes ORT's
@@ -90,7 +93,7 @@ describe.each(['wasm', 'webgpu'] as const)('bundled models on %s', (backend) => 
         const tensors = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, new ort.Tensor(t.data instanceof BigInt64Array ? 'int64' : 'float32', t.data, t.dims)]));
         const out = await session.run(tensors);
         return [out.output!.data[0] as number, out.stateN!.data as Float32Array];
-      });
+      }, frames);
       expect(maxAbsDiff(probabilities, direct)).toBeLessThan(1e-6);
       await session.release();
     } else {
@@ -98,18 +101,18 @@ describe.each(['wasm', 'webgpu'] as const)('bundled models on %s', (backend) => 
       expect(agreement(probabilities, ref)).toBeGreaterThanOrEqual(0.95);
     }
     await model.dispose();
-  }, 180_000); // on WebGPU the clip runs twice on a software adapter (SwiftShader): about 50 s on an idle 2-core machine
+  }, 120_000);
 });
 
 type VadFeeds = Record<string, { data: Float32Array | BigInt64Array; dims: number[] }>;
 
 /** Runs the clip the way Silero's own runner does: 64 samples of context + each 512-sample frame, state carried. */
-async function runClip(ref: VadReference, step: (feeds: VadFeeds) => Promise<[number, Float32Array]>): Promise<number[]> {
+async function runClip(ref: VadReference, step: (feeds: VadFeeds) => Promise<[number, Float32Array]>, frames = Infinity): Promise<number[]> {
   const samples = await speech();
   const { frameSamples: frame, contextSamples: context } = ref;
   let state: Float32Array = new Float32Array(2 * 128);
   const probabilities: number[] = [];
-  for (let start = 0; start + frame <= samples.length; start += frame) {
+  for (let start = 0; start + frame <= samples.length && probabilities.length < frames; start += frame) {
     const input = new Float32Array(context + frame);
     input.set(samples.subarray(Math.max(0, start - context), start), context - Math.min(context, start));
     input.set(samples.subarray(start, start + frame), context);
