@@ -76,8 +76,8 @@ describe.each(['wasm', 'webgpu'] as const)('bundled models on %s', (backend) => 
   test('vad: runs frame by frame with state carried and tells speech from silence on the recorded clip', async () => {
     const model = await runtime.load({ url: MODELS.vad, id: 'vad' });
     const ref = await json<VadReference>('/models/vad/reference.json');
-    // On the software WebGPU adapter a frame takes ~80 ms after ~15 s of set-up: there the first 40 frames (state carried) show the
-    // pass-through; the whole clip's reference check runs on WASM.
+    // On the software WebGPU adapter a frame takes ~80 ms after ~15 s of set-up: there the first 40 frames (state
+    // carried) show the pass-through; the whole clip's reference check runs on WASM.
     const frames = backend === 'webgpu' ? 40 : Infinity;
     const probabilities = await runClip(ref, async (feeds) => {
       const out = await model.run(feeds);
