@@ -32,6 +32,14 @@ for (const file of args.models.flatMap((m) => [m.file, m.inputs]).filter(Boolean
   }
 }
 
+// Before a browser starts: an unknown id would otherwise surface only after the known models were measured.
+const bundled = JSON.parse(readFileSync('models/manifest.json', 'utf8')).models.map((m) => m.id);
+const unknownIds = (args.config.models ?? []).filter((id) => !bundled.includes(id));
+if (unknownIds.length > 0) {
+  console.error(`error model-unknown: not in the manifest: ${unknownIds.join(', ')} (bundled: ${bundled.join(', ')})`);
+  process.exit(2);
+}
+
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const flags = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'];
 const webgpu = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader', '--disable-vulkan-surface'];
@@ -74,8 +82,6 @@ try {
   }, args.config);
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   if (problems.length > 0) throw new Error(`the report does not match its schema: ${problems.join('; ')}`);
-  const unknown = (args.config.models ?? []).filter((id) => !report.models.some((m) => m.model === id));
-  if (unknown.length > 0) throw Object.assign(new Error(`not in the manifest: ${unknown.join(', ')}`), { code: 'model-unknown', exit: 2 });
   printTable(report, (line) => console.log(line));
   if (args.json) writeFileSync(args.json, json);
   if (args.csv) writeFileSync(args.csv, csv);
