@@ -10,20 +10,16 @@ export interface Drop {
   count: number;
 }
 
-/** What losing a whole collected interval loses: its records by signal, and the drops its dropped counter carried. */
-export function lostInterval(interval: Interval, reason: string): Drop[] {
-  const out: Drop[] = [];
+/** Adds to `out` what losing a whole collected interval loses: its records by signal, and the drops its dropped counter carried. */
+export function lostInterval(interval: Interval, reason: string, out: Drop[]): void {
   let records = 0;
   interval.series.forEach((series, index) =>
     series.forEach((s, key) => {
+      const [carried, signal] = key.split(SEP);
       if (index !== DROPPED) records += s.records;
-      else {
-        const [carried, signal] = key.split(SEP);
-        out.push({ reason: carried!, signal: signal as Signal, count: s.value });
-      }
+      else out.push({ reason: carried!, signal: signal as Signal, count: s.value });
     }),
   );
   if (records) out.push({ reason, signal: 'metrics', count: records });
   if (interval.logs.length) out.push({ reason, signal: 'logs', count: interval.logs.length });
-  return out;
 }

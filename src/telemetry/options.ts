@@ -114,76 +114,73 @@ export interface ResolvedTelemetryOptions {
   readonly sampleRate: number;
 }
 
-export const TELEMETRY_DEFAULTS = Object.freeze({
-  serviceName: 'unknown_service',
-  intervalMs: 10_000,
-  maxBatchBytes: 61_440,
-  maxSeries: 100,
-  maxLogs: 100,
-  maxQueue: 20,
-  retries: 4,
-  retryDelayMs: 1000,
-  timeoutMs: 10_000,
-  outbox: Object.freeze({ maxBatches: 100, dbName: 'edge-infer-telemetry' }),
-  sampleRate: 1,
-});
-
-/** Integer options: [min, max]. */
-const RANGES = {
-  intervalMs: [1, 86_400_000],
-  maxBatchBytes: [1024, 61_440],
-  maxSeries: [1, 10_000],
-  maxLogs: [0, 10_000],
-  maxQueue: [1, 1000],
-  retries: [0, 100],
-  retryDelayMs: [0, 3_600_000],
-  timeoutMs: [1, 600_000],
+/** Integer options: [default, min, max]. TELEMETRY_DEFAULTS takes its defaults from here. */
+const INTS = {
+  intervalMs: [10_000, 1, 86_400_000],
+  maxBatchBytes: [61_440, 1024, 61_440],
+  maxSeries: [100, 1, 10_000],
+  maxLogs: [100, 0, 10_000],
+  maxQueue: [20, 1, 1000],
+  retries: [4, 0, 100],
+  retryDelayMs: [1000, 0, 3_600_000],
+  timeoutMs: [10_000, 1, 600_000],
 } as const;
 
-type Ranged = { -readonly [K in keyof typeof RANGES]: number };
+type Ints = { -readonly [K in keyof typeof INTS]: number };
+
+const SERVICE_NAME = 'unknown_service';
+const OUTBOX = { maxBatches: 100, dbName: 'edge-infer-telemetry' };
+const SAMPLE_RATE = 1;
+
+// Built by a call marked pure, so that a bundle that only resolves options leaves it out.
+export const TELEMETRY_DEFAULTS = /* @__PURE__ */ defaults();
+
+function defaults() {
+  const ints = Object.fromEntries(Object.entries(INTS).map(([key, [value]]) => [key, value])) as Ints;
+  return Object.freeze({ serviceName: SERVICE_NAME, ...ints, outbox: Object.freeze({ ...OUTBOX }), sampleRate: SAMPLE_RATE });
+}
 
 /** `undefined` when telemetry is off: no endpoint and no exporter. Every option is checked here, when telemetry is made. */
 export function resolveTelemetryOptions(options: unknown, base?: string): ResolvedTelemetryOptions | undefined {
   if (options === undefined) return undefined;
   const o = object(options, 'telemetry') as TelemetryOptions & Record<string, unknown>;
-  const d = TELEMETRY_DEFAULTS;
-  const { exporter, endpoint } = o;
+  const { exporter, endpoint, serviceVersion } = o;
   valid(exporter === undefined || typeof exporter === 'function', 'exporter', 'a function', exporter);
   valid(endpoint === undefined || (typeof endpoint === 'string' && URL.canParse(endpoint, base)), 'endpoint', 'a URL', endpoint);
   if (endpoint === undefined && !exporter) return undefined;
-  const resource = { 'service.name': text(o.serviceName ?? d.serviceName, 'serviceName') } as Record<string, string | number | boolean>;
-  if (o.serviceVersion !== undefined) resource['service.version'] = text(o.serviceVersion, 'serviceVersion');
-  const ranged = {} as Ranged;
-  for (const [key, [min, max]] of Object.entries(RANGES) as [keyof Ranged, readonly [number, number]][]) ranged[key] = int(o[key] ?? d[key], key, min, max);
   const outbox = o.outbox === false ? false : (object(o.outbox ?? {}, 'outbox') as { maxBatches?: number; dbName?: string });
-  const sampleRate = o.sampleRate ?? d.sampleRate;
-  valid(typeof sampleRate === 'number' && sampleRate > 0 && sampleRate <= 1, 'sampleRate', 'a number in (0, 1]', sampleRate);
-  return Object.freeze({
+  const sampleRate = o.sampleRate ?? SAMPLE_RATE;
+  const resolved: Omit<ResolvedTelemetryOptions, keyof Ints> & Partial<Ints> = {
     endpoint: endpoint === undefined ? undefined : new URL(endpoint, base).href.replace(/\/+$/, ''),
     exporter,
     headers: entries<string>(o.headers, 'headers', (v) => typeof v === 'string', 'a string'),
-    resource: Object.assign(resource, entries<string | number | boolean>(o.resourceAttributes, 'resourceAttributes', (v) => v !== '' && ['string', 'number', 'boolean'].includes(typeof v), 'a non-empty string, a number or a boolean')),
-    ...ranged,
-    outbox: outbox && {
-      maxBatches: int(outbox.maxBatches ?? d.outbox.maxBatches, 'outbox.maxBatches', 1, 100_000),
-      dbName: text(outbox.dbName ?? d.outbox.dbName, 'outbox.dbName'),
+    resource: {
+      'service.name': text(o.serviceName ?? SERVICE_NAME, 'serviceName'),
+      ...(serviceVersion !== undefined && { 'service.version': text(serviceVersion, 'serviceVersion') }),
+      ...entries<string | number | boolean>(o.resourceAttributes, 'resourceAttributes', (v) => v !== '' && ['string', 'number', 'boolean'].includes(typeof v), 'a non-empty string, a number or a boolean'),
     },
-    sampleRate,
-  });
+    outbox: outbox && {
+      maxBatches: int(outbox.maxBatches ?? OUTBOX.maxBatches, 'outbox.maxBatches', 1, 100_000),
+      dbName: text(outbox.dbName ?? OUTBOX.dbName, 'outbox.dbName'),
+    },
+    sampleRate: valid(typeof sampleRate === 'number' && sampleRate > 0 && sampleRate <= 1, 'sampleRate', 'a number in (0, 1]', sampleRate),
+  };
+  for (const [key, [value, min, max]] of Object.entries(INTS) as [keyof Ints, readonly number[]][]) resolved[key] = int(o[key] ?? value, key, min!, max!);
+  return Object.freeze(resolved as ResolvedTelemetryOptions);
 }
 
-/** Throws `code` (telemetry-invalid unless told) with a message that says what was expected and what came. */
-export function need(ok: boolean, expected: string, value: unknown, code: ErrorCode = 'telemetry-invalid'): void {
+/** Throws `code` (telemetry-invalid unless told) with a message that says what was expected and what came; else returns `value`. */
+export function need<T>(ok: boolean, expected: string, value: T, code: ErrorCode = 'telemetry-invalid'): T {
   if (!ok) throw new EdgeInferError(code, `expected ${expected}, got ${shown(value)}`);
+  return value;
 }
 
-function valid(ok: boolean, name: string, expected: string, value: unknown): void {
-  need(ok, `telemetry.${name} to be ${expected}`, value, 'options-invalid');
+function valid<T>(ok: boolean, name: string, expected: string, value: T): T {
+  return need(ok, `telemetry.${name} to be ${expected}`, value, 'options-invalid');
 }
 
 function object(value: unknown, name: string): object {
-  valid(typeof value === 'object' && value !== null && !Array.isArray(value), name, 'an object', value);
-  return value as object;
+  return valid(typeof value === 'object' && value !== null && !Array.isArray(value), name, 'an object', value) as object;
 }
 
 /** A copy of an object option (`{}` when undefined) whose every value passes `ok`. */
@@ -194,11 +191,9 @@ function entries<V>(value: unknown, name: string, ok: (v: unknown) => boolean, e
 }
 
 function text(value: unknown, name: string): string {
-  valid(typeof value === 'string' && value !== '', name, 'a non-empty string', value);
-  return value as string;
+  return valid(typeof value === 'string' && value !== '', name, 'a non-empty string', value) as string;
 }
 
 function int(value: unknown, name: string, min: number, max: number): number {
-  valid(Number.isInteger(value) && (value as number) >= min && (value as number) <= max, name, `an integer from ${min} to ${max}`, value);
-  return value as number;
+  return valid(Number.isInteger(value) && (value as number) >= min && (value as number) <= max, name, `an integer from ${min} to ${max}`, value) as number;
 }

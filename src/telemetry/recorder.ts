@@ -15,7 +15,6 @@ export const INFERENCE = 0, LOAD = 1, CACHE = 2, DOWNLOAD = 3, ERRORS = 4, FALLB
 export const DRIFT_SCORE = 7, DRIFT_ALERTS = 8, FEATURE_BINS = 9, OUTCOMES = 10, OUTCOME_ERROR = 11;
 /** Rollouts (rollout-metrics.ts): device rollbacks, shadow runs, their time and their largest difference from the served run. */
 export const ROLLBACKS = 12, SHADOW_RUNS = 13, SHADOW_DURATION = 14, SHADOW_DIFF = 15;
-const METRIC_COUNT = 16;
 
 /** Seconds. Inference spans sub-millisecond cache-like models to seconds-long runs on slow devices. */
 export const INFERENCE_BOUNDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -53,6 +52,7 @@ export type LogRecord = { time: number } & (
 export interface Interval {
   start: number;
   end: number;
+  /** Sparse: a metric without series has no map (read it with forEach). */
   series: readonly Map<string, Series>[];
   logs: readonly LogRecord[];
 }
@@ -83,34 +83,24 @@ export interface Recorder {
  */
 export function createRecorder(
   limits: { maxSeries: number; maxLogs: number },
-  start: number,
-  onGrow: (grown: string | LogRecord, histogram?: boolean) => void = () => undefined,
+  since: number, // when the first interval starts
+  onGrow?: (grown: string | LogRecord, histogram?: boolean) => void,
 ): Recorder {
-  let metrics: Map<string, Series>[];
-  let logs: LogRecord[];
-  let series: number;
-  let since = start;
-  reset();
-
-  function reset() {
-    metrics = Array.from({ length: METRIC_COUNT }, () => new Map());
-    logs = [];
-    series = 0;
-  }
+  // Per metric (a sparse array: a metric gets its map at its first series), since the last collect.
+  let metrics: Map<string, Series>[] = [];
+  let logs: LogRecord[] = [];
+  let series = 0;
 
   function get(index: number, key: string, bounds?: readonly number[]): Series {
-    const m = metrics[index]!;
+    const m = (metrics[index] ??= new Map());
     let s = m.get(key);
     if (s) return s;
-    if (index !== DROPPED && m.size >= limits.maxSeries) {
-      s = m.get(OVERFLOW);
-      if (s) return s;
-      key = OVERFLOW;
-    }
+    // Past maxSeries, the overflow series, made if need be.
+    if (index !== DROPPED && m.size >= limits.maxSeries && (s = m.get((key = OVERFLOW)))) return s;
     s = { records: 0, value: 0, sum: 0, min: Infinity, max: -Infinity, bounds, buckets: bounds && Array(bounds.length + 1).fill(0) };
     m.set(key, s);
     series++;
-    onGrow(key, !!bounds);
+    onGrow?.(key, !!bounds);
     return s;
   }
 
@@ -139,17 +129,19 @@ export function createRecorder(
     log(record) {
       if (logs.length >= limits.maxLogs) return drop({ reason: 'log-limit', signal: 'logs', count: 1 });
       logs.push(record);
-      onGrow(record);
+      onGrow?.(record);
     },
     drop,
     collect(now) {
       const interval: Interval = { start: since, end: now, series: metrics, logs };
-      reset();
+      metrics = [];
+      logs = [];
+      series = 0;
       since = now;
       return interval;
     },
     get empty() {
-      return series === 0 && logs.length === 0;
+      return !(series || logs.length);
     },
     get held() {
       return { series, logs: logs.length };

@@ -143,7 +143,7 @@ export function createTelemetry(options: TelemetryOptions | undefined, deps: Tel
   let starting: Promise<Pipeline | undefined> | undefined;
   let asked = false;
   const unreported: Drop[] = [];
-  let device = '';
+  let device: readonly unknown[] = [];
   let interval: unknown;
 
   /** The pipeline, or undefined when pipeline.ts could not be loaded (the next export tries again). */
@@ -220,8 +220,7 @@ export function createTelemetry(options: TelemetryOptions | undefined, deps: Tel
     setDevice(info) {
       oneOf(info?.backend, 'device.backend', BACKENDS);
       const values = [info.backend, info.gpuVendor, info.gpuArchitecture];
-      const same = JSON.stringify(values);
-      if (recorder && same !== device) (device = same), recorder.log({ time: now(), device: values });
+      if (recorder && values.some((v, i) => v !== device[i])) (device = values), recorder.log({ time: now(), device: values });
     },
     flush,
     async dispose() {
@@ -231,12 +230,12 @@ export function createTelemetry(options: TelemetryOptions | undefined, deps: Tel
       recorder = undefined;
       // pipeline.ts, waited for at most LOAD_WAIT_MS when something was recorded.
       const p = pipe ?? (empty ? undefined : await new Promise<Pipeline | undefined>((resolve) => {
-        const t = scheduler.setTimeout(() => resolve(undefined), LOAD_WAIT_MS);
+        const t = scheduler.setTimeout(resolve as () => void, LOAD_WAIT_MS); // called with no argument: undefined
         void start().then((made) => (scheduler.clearTimeout(t), resolve(made)));
       }));
       if (p) return p.dispose();
       // pipeline.ts could not be loaded: what was recorded can only be told through stats().
-      unreported.push(...lostInterval(rec!.collect(now()), 'disposed'));
+      lostInterval(rec!.collect(now()), 'disposed', unreported);
     },
     stats() {
       return { series: 0, logs: 0, ...recorder?.held, queued: 0, down: false, ...(recorder && pipe?.state), unreported: unreported.map((d) => ({ ...d })) };
@@ -244,22 +243,10 @@ export function createTelemetry(options: TelemetryOptions | undefined, deps: Tel
   };
 }
 
-/**
- * The series key of a model: its id, version and arm (`''` without an assignment), raw and bounded. The last one is
- * kept: most runs are of the same model. The arm is part of the check, as a rollback changes it under the same id.
- */
+/** The series key of a model: its id, version and arm (`''` without an assignment), raw and bounded. */
 function key(model: Omit<ModelRef, 'backend'>): string {
-  const arm = model.assignment?.arm ?? '';
-  if (model.id !== lastId || model.version !== lastVersion || arm !== lastArm) {
-    lastKey = bounded((lastId = model.id)) + SEP + bounded((lastVersion = model.version) ?? '') + SEP + (lastArm = arm);
-  }
-  return lastKey;
+  return bounded(model.id) + SEP + bounded(model.version ?? '') + SEP + (model.assignment?.arm ?? '');
 }
-
-let lastId = '';
-let lastVersion: string | undefined;
-let lastArm = '';
-let lastKey = SEP + SEP;
 
 /**
  * An id or version as a series key holds it until an export redacts it. A very long one (a `data:` URL, say) is cut
@@ -276,9 +263,8 @@ const SOURCES = ['network', 'cache', 'bytes'];
 const CACHES = ['output', 'weights'];
 const BOOLEANS = [true, false];
 
-function check(model: unknown, backend?: boolean) {
-  const m = model as ModelRef | undefined;
-  need(typeof m?.id === 'string' && (m.version === undefined || typeof m.version === 'string'), 'model { id: string, version?: string }', model);
+function check(m: Partial<ModelRef> | undefined, backend?: boolean) {
+  need(typeof m?.id === 'string' && (m.version === undefined || typeof m.version === 'string'), 'model { id: string, version?: string }', m);
   const a = m!.assignment;
   if (a !== undefined) oneOf(a?.arm, 'model.assignment.arm', ARMS);
   if (backend) oneOf(m!.backend, 'model.backend', BACKENDS);

@@ -108,6 +108,20 @@ describe('dispose before the import is done', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  test('an import that never finishes: the drops the recorder counted are told too, before what was recorded', async () => {
+    const held = heldImport();
+    const { telemetry, advance } = setup({ outbox: false, maxLogs: 1 }, undefined, { store: null, loadPipeline: held.load });
+    telemetry.recordCache(model, true);
+    for (let i = 0; i < 3; i++) telemetry.recordError(new EdgeInferError('inference-failed', 'x'));
+    void telemetry.dispose();
+    await advance(1000);
+    expect(telemetry.stats().unreported).toEqual([
+      { reason: 'log-limit', signal: 'logs', count: 2 },
+      { reason: 'disposed', signal: 'metrics', count: 4 },
+      { reason: 'disposed', signal: 'logs', count: 1 },
+    ]);
+  });
+
   test('an import that never finishes: resolves within a second and counts what was recorded as unreported', async () => {
     const held = heldImport();
     const { telemetry, sent, window, advance } = setup({ outbox: false }, undefined, { store: null, loadPipeline: held.load });

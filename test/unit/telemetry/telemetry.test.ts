@@ -99,6 +99,21 @@ describe('recording', () => {
     expect(total(s, 'edge_infer.inference.duration')).toBe(1);
   });
 
+  test('the device is logged again only when one of its values changes', async () => {
+    const { telemetry, sent } = setup();
+    telemetry.setDevice({ backend: 'webgpu', gpuVendor: 'google' });
+    telemetry.setDevice({ backend: 'webgpu', gpuVendor: 'google' });
+    telemetry.setDevice({ backend: 'webgpu', gpuVendor: 'google', gpuArchitecture: 'swiftshader' });
+    telemetry.setDevice({ backend: 'wasm', gpuVendor: 'google', gpuArchitecture: 'swiftshader' });
+    telemetry.setDevice({ backend: 'wasm', gpuVendor: 'google', gpuArchitecture: 'swiftshader' });
+    await telemetry.flush();
+    expect(decoded(sent).logs.map((l) => [l.attributes.backend, l.attributes['gpu.architecture']])).toEqual([
+      ['webgpu', undefined],
+      ['webgpu', 'swiftshader'],
+      ['wasm', 'swiftshader'],
+    ]);
+  });
+
   test('a random session id per telemetry, never reused', () => {
     const a = createTelemetry({ exporter: () => undefined }, { store: null });
     const b = createTelemetry({ exporter: () => undefined }, { store: null });
