@@ -2,11 +2,13 @@
 // and the steady p50 of 200 sequential calls. WebGPU is SwiftShader here: correct, slow, and what auto must avoid;
 // `auto` rules it out at once (WASM is then the only backend; precision is not in play for a URL), `auto-sw`
 // lets it compete, so the probe runs on a first visit and the decision is reused on the second (`-again`, same
-// IndexedDB). BENCH_BACKEND_REPS (3 page loads per cell).
+// IndexedDB). BENCH_BACKEND_REPS (3 page loads per cell), BENCH_BACKEND_CASES (digits,forecast,vad).
 import { chromium } from 'playwright-core';
 
 const MODES = ['auto', 'auto-sw', 'auto-sw-again', 'wasm', 'webgpu'];
-const CASES = ['digits', 'forecast', 'vad'];
+/** Page order per rep turns by one group each rep, so no mode is always the first page or the one after WebGPU. */
+const GROUPS = [['auto'], ['auto-sw', 'auto-sw-again'], ['wasm'], ['webgpu']];
+const CASES = (process.env.BENCH_BACKEND_CASES ?? 'digits,forecast,vad').split(',');
 const REPS = Number(process.env.BENCH_BACKEND_REPS ?? 3);
 const GPU_ARGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader', '--disable-vulkan-surface'];
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -19,7 +21,7 @@ export async function backendBench(base, { executablePath, args }) {
       const runs = Object.fromEntries(MODES.map((m) => [m, []]));
       for (let rep = 0; rep < REPS; rep++) {
         const context = await browser.newContext(); // one IndexedDB per rep: auto's first visit measures
-        for (const mode of MODES) {
+        for (const mode of GROUPS.map((_, i) => GROUPS[(i + rep) % GROUPS.length]).flat()) {
           const page = await context.newPage();
           const db = `bench-${caseId}-${rep}`;
           await page.goto(`${base}/bench/pages/backend.html?mode=${mode.replace('-again', '')}&case=${caseId}&db=${db}`);
