@@ -304,14 +304,17 @@ export class Model<I extends Signature = AnySignature, O extends Signature = Any
   }
 
   /**
-   * @internal One run through the path of a lone run (validation, the worker's batcher and run handling) before
-   * `load()` resolves, so the app's first call does not pay for cold code on either thread (6–31 ms against 1–3 ms
-   * warm, measured). Not cached, not recorded, not seen by the drift monitor or a rollout's guardrails and shadow; a
-   * model that rejects made-up inputs is simply not warmed.
+   * @internal One run through the path of a lone run (validation, the worker's batcher and run handling) in each
+   * worker that holds the model before `load()` resolves, so the app's first call does not pay for cold code on
+   * either thread (6–31 ms against 1–3 ms warm, measured). Not cached, not recorded, not seen by the drift monitor or
+   * a rollout's guardrails and shadow; a model that rejects made-up inputs is simply not warmed.
    */
   async warm(feeds: Record<string, Tensor> | undefined): Promise<void> {
     const made = feeds ?? probeFeeds(this.inputs);
-    if (made) await this.runOnce(made, {}, true).catch(() => undefined);
+    if (!made) return;
+    // One run per worker that holds the model: sent together, each goes to the least busy worker, so to another one.
+    const runs = Array.from({ length: Math.max(1, this.host.replicas(this.handle)) }, () => this.runOnce(made, {}, true).catch(() => undefined));
+    await Promise.all(runs);
   }
 
   /** Not async: a call costs one promise fewer. Every failure still comes as a rejection, never a throw. */

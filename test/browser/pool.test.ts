@@ -112,3 +112,22 @@ test('workers is checked: an integer from 1 to 16 or auto', () => {
   }
   expect(createRuntime({ workers: 'auto' }).options.workers).toBeGreaterThanOrEqual(1);
 });
+
+test('the warm-up runs once in each worker that holds the model', async () => {
+  const original = Worker.prototype.postMessage;
+  const runs: Worker[] = [];
+  Worker.prototype.postMessage = function (this: Worker, message: unknown, ...rest: never[]) {
+    if (Array.isArray(message)) runs.push(this); // runs travel as arrays, comlink's calls as objects
+    return original.call(this, message, ...rest);
+  } as typeof original;
+  const runtime = createRuntime({ workers: 2, backends: ['wasm'], cache: false });
+  try {
+    const model = await runtime.load({ url: MODELS.digits }, { warmup: true });
+    expect(model.workers).toBe(2);
+    expect(runs).toHaveLength(2);
+    expect(new Set(runs).size).toBe(2);
+  } finally {
+    Worker.prototype.postMessage = original;
+    await runtime.dispose();
+  }
+});
