@@ -1,5 +1,5 @@
 // npm run bench: runs the benches in real headless Chromium (the cache policy's hit ratio in Node), prints tables and
-// writes JSON to bench/results/. BENCH=runtime,load,cache,batching,int8,telemetry,build,backend,monitor,shadow,batchjob,pool picks some (all by default); so does
+// writes JSON to bench/results/. BENCH=runtime,load,cache,batching,int8,telemetry,build,backend,monitor,shadow,batchjob,pool,messages picks some (all by default); so does
 // `npm run bench -- int8`.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
@@ -11,13 +11,14 @@ import { buildBench } from './build.mjs';
 import { cacheBench } from './cache.mjs';
 import { int8Bench } from './int8.mjs';
 import { loadBench } from './load.mjs';
+import { messagesBench } from './messages.mjs';
 import { monitorBench } from './monitor.mjs';
 import { poolBench } from './pool.mjs';
 import { runtimeBench } from './runtime.mjs';
 import { shadowBench } from './shadow.mjs';
 import { telemetryBench } from './telemetry.mjs';
 
-const BENCHES = ['runtime', 'load', 'cache', 'batching', 'int8', 'telemetry', 'build', 'backend', 'monitor', 'shadow', 'batchjob', 'pool'];
+const BENCHES = ['runtime', 'load', 'cache', 'batching', 'int8', 'telemetry', 'build', 'backend', 'monitor', 'shadow', 'batchjob', 'pool', 'messages'];
 const selected = (process.argv[2] ?? process.env.BENCH ?? BENCHES.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
 const unknown = selected.filter((b) => !BENCHES.includes(b));
 if (unknown.length > 0) throw new Error(`unknown bench ${unknown.join(', ')}; expected some of ${BENCHES.join(', ')}`);
@@ -49,6 +50,7 @@ try {
   if (selected.includes('shadow')) write('shadow', await shadowBench(browser, base));
   if (selected.includes('batchjob')) write('batchjob', await batchJobBench(browser, base));
   if (selected.includes('pool')) write('pool', await poolBench(browser, base));
+  if (selected.includes('messages')) write('messages', await messagesBench(browser, base));
 } finally {
   await browser.close();
   await server.close();
