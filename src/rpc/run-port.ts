@@ -3,15 +3,22 @@
 // of a small model. A MessagePort of their own cost ~20 µs more per round trip than the worker's channel in
 // Chromium 156. Comlink's messages are objects, ours arrays; the worker's listener runs before comlink's and keeps
 // ours from it. Errors cross as SerializedError data, as on the comlink side. The worker hands the input buffers
-// back with each answer, for the next run's input copies (see buffer-pool.ts).
+// back with each answer, for the next run's input copies (see buffer-pool.ts), unless the caller moved its own.
 import type { BufferPool } from './buffer-pool.js';
 import { reviveError, toEdgeInferError, type EdgeInferError, type SerializedError } from '../errors.js';
 import { ownBuffers, wholeBuffers, type Tensor } from '../tensor.js';
 import type { BatchPolicy, RolloutEvent, RunOutcome, RunReply, WindowEvent } from './protocol.js';
 
 type Feeds = Record<string, Tensor>;
-/** [id, model handle, feeds (or a list, for many), many, batching, lone, quiet (no tap sees it)] */
-type Request = [number, number, Feeds | Feeds[], boolean, BatchPolicy | undefined, boolean, boolean?];
+/** [id, model handle, feeds (or a list, for many), many, batching, lone, flags (QUIET | MOVED)] */
+type Request = [number, number, Feeds | Feeds[], boolean, BatchPolicy | undefined, boolean, number?];
+/** The SDK's own run (the warm-up): no tap (monitor, guardrails, shadow) sees it. */
+const QUIET = 1;
+/**
+ * The caller moved its own arrays: their buffers are not handed back, or an app that always moves would fill the pool
+ * (up to 8 MB) with buffers no copy uses.
+ */
+const MOVED = 2;
 /** [id, reply] or [id, undefined, error], then the request's input buffers, handed back; id 0 carries an event */
 type Answer = [number, RunReply | RunOutcome[] | undefined, SerializedError | undefined, ArrayBuffer[], (WindowEvent | RolloutEvent)?];
 
@@ -69,7 +76,8 @@ export class RunPort {
    */
   run(handle: number, feeds: Feeds, batching: BatchPolicy | undefined, lone: boolean, move: boolean | 'own', quiet = false): Promise<RunReply> {
     const request: Request = [0, handle, feeds, false, batching, lone];
-    if (quiet) request.push(true);
+    const flags = (quiet ? QUIET : 0) | (move === true ? MOVED : 0);
+    if (flags) request.push(flags);
     if (move === true) return this.send(request, wholeBuffers(Object.values(feeds)));
     const sent = (request[2] = move === 'own' ? feeds : this.pool.copyFeeds(feeds));
     return this.send(request, ownBuffers(sent));
@@ -139,6 +147,7 @@ export function serveRuns(port: Endpoint, server: RunServer): void {
       inputs = ownBuffers(feeds as Feeds);
     }
     const lone = request[5];
+    const flags = request[6] ?? 0;
     let done: Promise<RunReply | RunOutcome[]>;
     try {
       done = many ? server.runMany(handle, feeds as Feeds[], batching) : server.run(handle, feeds as Feeds, batching, lone);
@@ -147,7 +156,7 @@ export function serveRuns(port: Endpoint, server: RunServer): void {
     }
     done.then(
       (reply) => {
-        const tap = request[6] ? undefined : server.tapOf?.(handle);
+        const tap = flags & QUIET ? undefined : server.tapOf?.(handle);
         if (tap) {
           if (!many) tap.capture(feeds as Feeds, (reply as RunReply).outputs, (reply as RunReply).inferenceMs);
           else (reply as RunOutcome[]).forEach((o, i) => ('reply' in o ? tap.capture((feeds as Feeds[])[i]!, o.reply.outputs, o.reply.inferenceMs) : tap.fail()));
@@ -160,13 +169,13 @@ export function serveRuns(port: Endpoint, server: RunServer): void {
           moved = ownBuffers((reply as RunReply).outputs);
         }
         // An output may share an input's buffer: that one goes back as the output only.
-        const returned = moved.length === 0 ? inputs : inputs.filter((b) => !moved.includes(b));
+        const returned = flags & MOVED ? [] : moved.length === 0 ? inputs : inputs.filter((b) => !moved.includes(b));
         for (const b of returned) moved.push(b);
         port.postMessage([id, reply, undefined, returned] satisfies Answer, moved);
         tap?.drain();
       },
       (error: unknown) => {
-        const tap = request[6] ? undefined : server.tapOf?.(handle);
+        const tap = flags & QUIET ? undefined : server.tapOf?.(handle);
         tap?.fail();
         port.postMessage([id, undefined, toEdgeInferError(error, 'inference-failed', 'run failed').toJSON(), inputs] satisfies Answer, inputs);
         tap?.drain();

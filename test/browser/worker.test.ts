@@ -33,6 +33,20 @@ test('inputs are copied by default and moved with { transfer: true }; outputs ar
   await digits.dispose();
 });
 
+test('the worker hands input buffers back for the next copy, but not the buffers a caller moved', async () => {
+  const { runtime: own, workers } = crashableRuntime({ cache: false, batching: false });
+  const digits = await own.load({ url: MODELS.digits });
+  const handedBack: number[] = []; // bytes handed back with each run's answer
+  workers[0]!.addEventListener('message', (e: MessageEvent) => {
+    if (Array.isArray(e.data) && e.data[0] > 0) handedBack.push((e.data[3] as ArrayBuffer[]).reduce((n, b) => n + b.byteLength, 0));
+  });
+  await digits.run({ pixels: seeded(784, 8) });
+  await digits.run({ pixels: seeded(784, 9) }, { transfer: true });
+  await new Promise((r) => setTimeout(r, 0)); // the SDK's listener resolves the run before this one sees the answer
+  expect(handedBack).toEqual([784 * 4, 0]);
+  await own.dispose();
+});
+
 test('a crashed worker rejects pending runs with worker-crashed, and the runtime recovers', async () => {
   const { runtime: own, workers } = crashableRuntime();
   const vad = await own.load({ url: MODELS.vad });
