@@ -72,7 +72,7 @@ test('a variant within its guardrails keeps serving, and report() says how it is
   const guardrails = { minRuns: 10, maxErrorRate: 0.1, minAgreement: 0.9, sampleRate: 1 };
   // The slow variant computes what stable computes: it agrees, and no time limit is set.
   const runtime = storeRuntime(key, { manifest: await scores(key, 'scores-slow', { guardrails }) });
-  const model = await runtime.load('scores');
+  const model = await runtime.load('scores', { warmup: true });
   let rollbacks = 0;
   model.rollout.on('rollback', () => rollbacks++);
   await until(async () => (await model.rollout.report()).second?.ready);
@@ -83,7 +83,7 @@ test('a variant within its guardrails keeps serving, and report() says how it is
   });
   expect(report.assignment).toEqual({ version: '2.0.0', arm: 'variant' });
   expect(report.guard).toMatchObject({ limits: guardrails, failed: 0, errorRate: 0, agreement: 1 });
-  expect(report.guard!.runs).toBeGreaterThanOrEqual(20);
+  expect(report.guard!.runs).toBe(20); // the app's runs: the warm-up before load() resolved is not counted
   expect(report.second).toMatchObject({ version: '1.0.0', role: 'reference', ready: true, errors: 0, maxAbsDiff: 0 });
   expect(rollbacks).toBe(0);
   expect(model.version).toBe('2.0.0');
