@@ -13,6 +13,7 @@ await warmUp();
 async function warmUp() {
   const telemetry = createTelemetry({ exporter: () => undefined }, { store: null });
   telemetry.recordCache({ id: 'warm-up' }, true);
+  await telemetry.flush(); // waits for the import however long it takes; dispose() alone gives up after a second
   await telemetry.dispose();
 }
 
